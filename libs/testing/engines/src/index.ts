@@ -1,0 +1,3 @@
+export * from './etcd';
+export * from './free-port';
+export * from './require-engine';
