@@ -1,1 +1,37 @@
-export {};
+export {
+  type Currency,
+  type CurrencyCode,
+  type CurrencyExponent,
+  type CurrencyLookup,
+  allCurrencies,
+  currencyCode,
+  currencyFor,
+  currencyOf,
+  lookupCurrency,
+  lookupCurrencyByNumericCode,
+} from './currency';
+export {
+  type DecimalAmountInvalidReason,
+  type DecimalAmountParse,
+  type SubMinorRounding,
+  formatDecimalAmount,
+  parseDecimalAmount,
+} from './decimal-amount';
+export {
+  type Money,
+  CurrencyMismatchError,
+  abs,
+  add,
+  compare,
+  equals,
+  isNegative,
+  isPositive,
+  isZero,
+  max,
+  min,
+  money,
+  negate,
+  subtract,
+  sum,
+  zero,
+} from './money';
