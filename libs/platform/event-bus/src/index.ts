@@ -1,1 +1,3 @@
 export * from './event-bus.port';
+export * from './envelope';
+export * from './delivery';

@@ -1,0 +1,4 @@
+export * from './backoff';
+export * from './deliver-message';
+export * from './delivery-pipeline';
+export * from './messages';
