@@ -1,1 +1,3 @@
 export {};
+export * from './locks/locks.contract';
+export * from './locks/fenced-write';
