@@ -1,3 +1,5 @@
 export {};
 export * from './locks/locks.contract';
 export * from './locks/fenced-write';
+export * from './store/store.contract';
+export * from './store/child-process-store';
