@@ -1,0 +1,2 @@
+export * from './kafka-config';
+export * from './kafka-event-bus';

@@ -1,0 +1,307 @@
+import { Kafka, logLevel } from 'kafkajs';
+
+import { PlatformError } from '@corebank/platform-errors';
+import { type KafkaMockCluster, startKafkaMock } from '@corebank/testing-engines';
+
+import type { EventEnvelope } from '../event-bus.port';
+import type { KafkaEventBusConfigInput } from './kafka-config';
+import { KafkaEventBus, type KafkaEventBusLogger } from './kafka-event-bus';
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+function event(key: string, sequence: number): EventEnvelope<{ sequence: number }> {
+  return {
+    id: `${key}-${sequence}`,
+    type: 'ledger.transfer.posted.v1',
+    version: 1,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, sequence % 60)).toISOString(),
+    key,
+    traceparent: TRACEPARENT,
+    data: { sequence },
+  };
+}
+
+function eventsOverKeys(keyCount: number, perKey: number): EventEnvelope<{ sequence: number }>[] {
+  const events: EventEnvelope<{ sequence: number }>[] = [];
+  for (let sequence = 0; sequence < perKey; sequence += 1) {
+    for (let key = 0; key < keyCount; key += 1) {
+      events.push(event(`account-${key}`, sequence));
+    }
+  }
+  return events;
+}
+
+/** Collects what the adapter reports so the test output stays readable and can be asserted. */
+function collectingLogger(): KafkaEventBusLogger & { readonly entries: string[] } {
+  const entries: string[] = [];
+  return {
+    entries,
+    warn: (message) => entries.push(`warn ${message}`),
+    error: (message) => entries.push(`error ${message}`),
+  };
+}
+
+function testConfig(cluster: KafkaMockCluster, clientId: string): KafkaEventBusConfigInput {
+  return {
+    brokers: [...cluster.brokerAddresses],
+    clientId,
+    requestTimeoutMs: 3_000,
+    connectionTimeoutMs: 1_000,
+    requestRetriesMax: 30,
+    requestRetryInitialMs: 50,
+    requestRetryMaxMs: 1_000,
+    // The mock's coordinator waits sessionTimeout - 1 s per rebalance: keep it short here.
+    sessionTimeoutMs: 6_000,
+    rebalanceTimeoutMs: 6_000,
+    heartbeatIntervalMs: 500,
+    fetchMaxWaitMs: 200,
+    commitIntervalMs: 50,
+    batchCompletionTimeoutMs: 30_000,
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function sequenceOf(received: EventEnvelope): number {
+  return (received.data as { sequence: number }).sequence;
+}
+
+/** Per key, each event follows its predecessor or repeats an earlier one (a redelivery). */
+function assertOrderedPerKey(received: readonly EventEnvelope[]): void {
+  const lastByKey = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const entry of received) {
+    const sequence = sequenceOf(entry);
+    const last = lastByKey.get(entry.key) ?? -1;
+    if (!seen.has(entry.id)) {
+      expect({ key: entry.key, sequence }).toEqual({ key: entry.key, sequence: last + 1 });
+      lastByKey.set(entry.key, sequence);
+      seen.add(entry.id);
+    }
+  }
+}
+
+describe('KafkaEventBus on the librdkafka mock cluster', () => {
+  let cluster: KafkaMockCluster;
+
+  beforeAll(async () => {
+    cluster = await startKafkaMock({ brokers: 3 });
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('publishes keyed events with headers and delivers them in order per key, committing', async () => {
+    const topic = 'bus.order.posted.v1';
+    await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
+    const logger = collectingLogger();
+    const sut = new KafkaEventBus(testConfig(cluster, 'order-spec'), { logger });
+    const events = eventsOverKeys(8, 100);
+    const received: EventEnvelope[] = [];
+    try {
+      await sut.publish(topic, events);
+      const subscription = await sut.subscribe({
+        topic,
+        groupId: 'order-spec',
+        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
+        handler: async (delivered) => {
+          received.push(delivered);
+        },
+      });
+      await waitFor(
+        () => new Set(received.map((entry) => entry.id)).size === events.length,
+        30_000,
+      );
+      await subscription.stop();
+      expect(received[0]).toEqual(
+        expect.objectContaining({ type: 'ledger.transfer.posted.v1', traceparent: TRACEPARENT }),
+      );
+      assertOrderedPerKey(received);
+
+      // The offsets were committed before stop() resolved: the group has nothing left to read.
+      const admin = new Kafka({
+        brokers: [...cluster.brokerAddresses],
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      const offsets = await admin.fetchOffsets({ groupId: 'order-spec', topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.disconnect();
+      for (const partition of offsets[0].partitions) {
+        const end = ends.find((candidate) => candidate.partition === partition.partition);
+        expect(partition.offset).toBe(end?.offset);
+      }
+
+      const raw = new Kafka({ brokers: [...cluster.brokerAddresses], logLevel: logLevel.NOTHING });
+      const consumer = raw.consumer({
+        groupId: 'order-spec-headers',
+        sessionTimeout: 6_000,
+        heartbeatInterval: 500,
+      });
+      let headers: Record<string, string> = {};
+      let messageKey = '';
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        // eslint-disable-next-line @typescript-eslint/require-await -- kafkajs wants a promise
+        eachMessage: async ({ message }) => {
+          if (messageKey === '') {
+            messageKey = message.key?.toString() ?? '';
+            headers = Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+            );
+          }
+        },
+      });
+      await waitFor(() => messageKey !== '', 15_000);
+      await consumer.disconnect();
+      expect(messageKey).toMatch(/^account-\d$/);
+      expect(headers).toEqual(
+        expect.objectContaining({
+          'event-type': 'ledger.transfer.posted.v1',
+          traceparent: TRACEPARENT,
+        }),
+      );
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('dead-letters a poison event after the configured tries and keeps going', async () => {
+    const topic = 'bus.poison.posted.v1';
+    const deadLetterTopic = `${topic}.dead-letter`;
+    await cluster.createTopic({ name: topic, partitions: 2, replicationFactor: 3 });
+    await cluster.createTopic({ name: deadLetterTopic, partitions: 1, replicationFactor: 3 });
+    const sut = new KafkaEventBus(testConfig(cluster, 'poison-spec'), {
+      logger: collectingLogger(),
+    });
+    const attemptsByEvent = new Map<string, number>();
+    const handled: string[] = [];
+    const deadLettered: string[] = [];
+    try {
+      await sut.publish(topic, [
+        event('account-1', 0),
+        event('account-1', 1),
+        event('account-1', 2),
+      ]);
+      const main = await sut.subscribe({
+        topic,
+        groupId: 'poison-spec',
+        retry: { attemptsMax: 3, backoffInitialMs: 10, backoffMaxMs: 50 },
+        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
+        handler: async (delivered) => {
+          attemptsByEvent.set(delivered.id, (attemptsByEvent.get(delivered.id) ?? 0) + 1);
+          if (sequenceOf(delivered) === 1) {
+            throw new Error('cannot apply this event');
+          }
+          handled.push(delivered.id);
+        },
+      });
+      const dead = await sut.subscribe({
+        topic: deadLetterTopic,
+        groupId: 'poison-spec-dead-letters',
+        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
+        handler: async (delivered) => {
+          deadLettered.push(delivered.id);
+        },
+      });
+      await waitFor(() => handled.length === 2 && deadLettered.length === 1, 30_000);
+      await main.stop();
+      await dead.stop();
+    } finally {
+      await sut.close();
+    }
+    expect(handled).toEqual(['account-1-0', 'account-1-2']);
+    expect(deadLettered).toEqual(['account-1-1']);
+    expect(attemptsByEvent.get('account-1-1')).toBe(3);
+  });
+
+  it('loses nothing when a broker goes down for 3.5 s mid-run and comes back', async () => {
+    const topic = 'bus.outage.posted.v1';
+    await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
+    const logger = collectingLogger();
+    const publisher = new KafkaEventBus(testConfig(cluster, 'outage-publisher'), { logger });
+    const consumerBus = new KafkaEventBus(testConfig(cluster, 'outage-consumer'), { logger });
+    const events = eventsOverKeys(8, 250);
+    const received: EventEnvelope[] = [];
+    try {
+      const subscription = await consumerBus.subscribe({
+        topic,
+        groupId: 'outage-spec',
+        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
+        handler: async (delivered) => {
+          received.push(delivered);
+        },
+      });
+      // Leaders do not move in the mock, so the outage is scheduled by time, not by progress;
+      // publishing is paced over ~3 s so the outage (0.5 s..4 s) falls in the middle of it.
+      const outageWindow = { downAt: 0, upAt: 0 };
+      const outage = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await cluster.brokerDown(2);
+        outageWindow.downAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        await cluster.brokerUp(2);
+        outageWindow.upAt = Date.now();
+      })();
+      const publishedAt: number[] = [];
+      for (let start = 0; start < events.length; start += 100) {
+        await publisher.publish(topic, events.slice(start, start + 100));
+        publishedAt.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      await outage;
+      await waitFor(
+        () => new Set(received.map((entry) => entry.id)).size === events.length,
+        40_000,
+      );
+      await subscription.stop();
+      // The run really spanned the outage: batches were stored before it and after it.
+      expect(publishedAt.some((at) => at < outageWindow.downAt)).toBe(true);
+      expect(publishedAt.some((at) => at > outageWindow.upAt)).toBe(true);
+    } finally {
+      await cluster.brokerUp(2);
+      await publisher.close();
+      await consumerBus.close();
+    }
+    const duplicates = received.length - new Set(received.map((entry) => entry.id)).size;
+    process.stdout.write(
+      `broker outage: ${events.length} published, ${received.length} delivered, ` +
+        `${duplicates} duplicates\n`,
+    );
+    assertOrderedPerKey(received);
+  });
+
+  it('refuses invalid events before sending and any call after close', async () => {
+    const sut = new KafkaEventBus(testConfig(cluster, 'refusal-spec'), {
+      logger: collectingLogger(),
+    });
+    await sut.ping();
+    await expect(
+      sut.publish('bus.refusal.posted.v1', [{ ...event('account-1', 0), type: 'Not A Type' }]),
+    ).rejects.toMatchObject({ code: 'invalid.event_envelope', retryable: false });
+    await sut.close();
+    await expect(sut.publish('bus.refusal.posted.v1', [event('account-1', 0)])).rejects.toThrow(
+      PlatformError,
+    );
+  });
+
+  it('refuses an invalid configuration', () => {
+    let thrown: unknown;
+    try {
+      new KafkaEventBus({ brokers: [], clientId: 'x' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'invalid.bus_config', retryable: false });
+  });
+});

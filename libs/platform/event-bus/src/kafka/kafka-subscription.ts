@@ -1,0 +1,327 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+
+import { PlatformError } from '@corebank/platform-errors';
+
+import { abortableSleep, DEFAULT_RETRY_POLICY } from '../delivery/backoff';
+import { defaultDeadLetterTopic } from '../delivery/deliver-message';
+import { DeliveryPipeline } from '../delivery/delivery-pipeline';
+import type { CommitPosition, OutboundMessage } from '../delivery/messages';
+import type { Subscription, SubscriptionOptions } from '../event-bus.port';
+import type { KafkaEventBusConfig } from './kafka-config';
+import { toInboundMessage } from './kafka-messages';
+
+export interface KafkaSubscriptionDependencies {
+  readonly kafka: Kafka;
+  readonly config: KafkaEventBusConfig;
+  readonly options: SubscriptionOptions;
+  /** Resolves once the message is on the dead-letter topic with acks=all. */
+  readonly publishDeadLetter: (topic: string, message: OutboundMessage) => Promise<void>;
+  /** Problems the subscription handled itself (redelivery follows); for logs and metrics. */
+  readonly reportError: (error: PlatformError) => void;
+}
+
+/** How a fetched batch ended; only `committed` moves the fetch position past it. */
+type BatchEnd =
+  | { readonly kind: 'committed'; readonly rebalanceError: Error | undefined }
+  | { readonly kind: 'stopping' }
+  | { readonly kind: 'pipeline_failed' }
+  | { readonly kind: 'timed_out' };
+
+const REBALANCE_ERROR_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+]);
+
+function isRebalanceError(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && REBALANCE_ERROR_TYPES.has(type);
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/**
+ * One consumer-group member reading one topic with kafkajs, delivering through the shared
+ * DeliveryPipeline (retries, backoff, dead-letter topic, per-key order, batched commits).
+ *
+ * Offsets: kafkajs auto-commit is off, and kafkajs' own fetch position (`resolveOffset`) moves
+ * past a batch only after the pipeline committed that batch. A batch handler therefore returns
+ * only once its messages are handled or dead-lettered and committed, which also means kafkajs
+ * cannot finish a rebalance (it waits for running batch handlers) while another member could
+ * already be handling the same keys: per-key order holds across rebalances, and a message is
+ * redelivered only when its member died or the commit failed.
+ *
+ * When the pipeline fails (a dead-letter publish failed every try), a batch exceeds
+ * `batchCompletionTimeoutMs`, or its commit keeps failing, the subscription drains the pipeline
+ * (running handlers finish), starts a fresh one, and returns the batch unresolved, so kafkajs
+ * fetches again from the last committed position.
+ */
+export class KafkaSubscription implements Subscription {
+  private readonly consumer: Consumer;
+  private readonly committedNextOffsets = new Map<string, bigint>();
+  private changeWaiters: Array<() => void> = [];
+  private pipeline: DeliveryPipeline;
+  private stopPromise: Promise<void> | undefined;
+
+  private constructor(private readonly dependencies: KafkaSubscriptionDependencies) {
+    const { config, options } = dependencies;
+    this.consumer = dependencies.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      rebalanceTimeout: config.rebalanceTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      maxWaitTimeInMs: config.fetchMaxWaitMs,
+      allowAutoTopicCreation: config.allowAutoTopicCreation,
+      retry: {
+        retries: config.requestRetriesMax,
+        initialRetryTime: config.requestRetryInitialMs,
+        maxRetryTime: config.requestRetryMaxMs,
+      },
+    });
+    this.pipeline = this.createPipeline();
+  }
+
+  /**
+   * Joins the group and starts consuming. A group without committed offsets starts at the
+   * earliest retained message, so events published before the first subscriber are not lost.
+   * Resolves after the first join. Throws PlatformError `unavailable.bus` (retryable).
+   */
+  static async start(dependencies: KafkaSubscriptionDependencies): Promise<KafkaSubscription> {
+    const subscription = new KafkaSubscription(dependencies);
+    const { config, options } = dependencies;
+    try {
+      await subscription.consumer.connect();
+      await subscription.consumer.subscribe({ topic: options.topic, fromBeginning: true });
+      await subscription.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+        eachBatch: (payload) => subscription.consumeBatch(payload),
+      });
+    } catch (cause) {
+      await subscription.consumer.disconnect().catch(() => undefined);
+      throw new PlatformError('unavailable.bus', 'could not join the consumer group', {
+        retryable: true,
+        params: { topic: options.topic, groupId: options.groupId },
+        cause,
+      });
+    }
+    return subscription;
+  }
+
+  /**
+   * Graceful drain: stop accepting messages, cancel retry backoffs, wait for running handlers,
+   * commit what finished, then leave the group. Idempotent. Messages not committed (waiting in a
+   * backoff, or after a failed final commit) are delivered again to the next member.
+   */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.stopOnce();
+    return this.stopPromise;
+  }
+
+  private async stopOnce(): Promise<void> {
+    try {
+      await this.pipeline.drain();
+    } catch (cause) {
+      this.report('unavailable.bus_commit', 'final commit failed; uncommitted events come again', {
+        cause,
+      });
+    }
+    this.notifyChange();
+    // kafkajs waits for running batch handlers (they return once the pipeline drained), then
+    // leaves the group so the partitions are reassigned without waiting for the session timeout.
+    await this.consumer.disconnect();
+  }
+
+  private createPipeline(): DeliveryPipeline {
+    const { config, options } = this.dependencies;
+    return new DeliveryPipeline({
+      handler: options.handler,
+      retry: options.retry ?? DEFAULT_RETRY_POLICY,
+      deadLetterTopic: options.deadLetterTopic ?? defaultDeadLetterTopic(options.topic),
+      publishDeadLetter: this.dependencies.publishDeadLetter,
+      commit: (positions) => this.commit(positions),
+      keyConcurrencyMax: config.keyConcurrencyMax,
+      bufferedMessagesMax: config.bufferedMessagesMax,
+      commitIntervalMs: config.commitIntervalMs,
+      onFatalError: (cause) => {
+        this.report('unavailable.bus_dead_letter', 'delivery stopped; refetching', { cause });
+        this.notifyChange();
+      },
+      onError: (cause) => {
+        this.report('unavailable.bus_commit', 'offset commit failed; retrying', { cause });
+      },
+    });
+  }
+
+  private async commit(positions: readonly CommitPosition[]): Promise<void> {
+    await this.consumer.commitOffsets(
+      positions.map((position) => ({
+        topic: position.topic,
+        partition: position.partition,
+        offset: position.nextOffset.toString(),
+      })),
+    );
+    for (const position of positions) {
+      this.committedNextOffsets.set(
+        partitionKey(position.topic, position.partition),
+        position.nextOffset,
+      );
+    }
+    this.notifyChange();
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const pipeline = this.pipeline;
+    let lastAcceptedOffset: bigint | undefined;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) {
+        break;
+      }
+      const accepted = await pipeline.push(toInboundMessage(batch.topic, batch.partition, message));
+      if (!accepted) {
+        break;
+      }
+      lastAcceptedOffset = BigInt(message.offset);
+    }
+    if (lastAcceptedOffset === undefined) {
+      return;
+    }
+    const end = await this.awaitCommitted(pipeline, payload, lastAcceptedOffset + 1n);
+    switch (end.kind) {
+      case 'committed':
+        payload.resolveOffset(lastAcceptedOffset.toString());
+        if (end.rebalanceError !== undefined) {
+          // Hand the rebalance back to kafkajs now that this batch is committed: it rejoins.
+          throw end.rebalanceError;
+        }
+        return;
+      case 'stopping':
+        return;
+      case 'pipeline_failed':
+      case 'timed_out':
+        if (end.kind === 'timed_out') {
+          this.report('timeout.bus_batch', 'batch did not finish in time; refetching', {
+            params: { topic: batch.topic, partition: batch.partition },
+          });
+        }
+        await this.replacePipeline(pipeline);
+        this.resolveUpToCommitted(payload, batch.topic, batch.partition);
+        return;
+      default:
+        return end satisfies never;
+    }
+  }
+
+  /**
+   * Waits until the pipeline committed `targetNextOffset` for the batch's partition, keeping the
+   * group membership alive with heartbeats. Bounded by `batchCompletionTimeoutMs`.
+   */
+  private async awaitCommitted(
+    pipeline: DeliveryPipeline,
+    payload: EachBatchPayload,
+    targetNextOffset: bigint,
+  ): Promise<BatchEnd> {
+    const { topic, partition } = payload.batch;
+    const { batchCompletionTimeoutMs, heartbeatIntervalMs } = this.dependencies.config;
+    const deadline = Date.now() + batchCompletionTimeoutMs;
+    const ticksMax = Math.ceil(batchCompletionTimeoutMs / heartbeatIntervalMs) + 1;
+    let rebalanceError: Error | undefined;
+    for (let tick = 0; tick <= ticksMax; tick += 1) {
+      const committed = this.committedNextOffsets.get(partitionKey(topic, partition));
+      if (committed !== undefined && committed >= targetNextOffset) {
+        return { kind: 'committed', rebalanceError };
+      }
+      if (this.stopPromise !== undefined) {
+        return { kind: 'stopping' };
+      }
+      if (pipeline !== this.pipeline || pipeline.state !== 'running') {
+        return { kind: 'pipeline_failed' };
+      }
+      if (Date.now() >= deadline) {
+        break;
+      }
+      await this.waitForChange(Math.min(heartbeatIntervalMs, deadline - Date.now()));
+      try {
+        // Finished messages are committed by the pipeline's timer; this retries a commit that
+        // failed (a broker was away) so a quiet partition does not wait for the next message.
+        await pipeline.commitNow();
+      } catch (cause) {
+        this.report('unavailable.bus_commit', 'offset commit failed; retrying', { cause });
+      }
+      try {
+        await payload.heartbeat();
+      } catch (error) {
+        if (error instanceof Error && isRebalanceError(error)) {
+          rebalanceError = error;
+        }
+      }
+    }
+    return { kind: 'timed_out' };
+  }
+
+  /** Replaces a failed pipeline once (concurrent batches of the same pipeline share the work). */
+  private async replacePipeline(failed: DeliveryPipeline): Promise<void> {
+    if (this.pipeline === failed && this.stopPromise === undefined) {
+      this.pipeline = this.createPipeline();
+      this.notifyChange();
+    }
+    try {
+      await failed.drain();
+    } catch (cause) {
+      this.report('unavailable.bus_commit', 'commit while replacing the pipeline failed', {
+        cause,
+      });
+    }
+    // Back off before fetching the same messages again, so a dead-letter topic that stays
+    // unavailable does not turn into a tight refetch loop.
+    const retry = this.dependencies.options.retry ?? DEFAULT_RETRY_POLICY;
+    await abortableSleep(retry.backoffMaxMs, new AbortController().signal);
+  }
+
+  /** After a failed batch, fetching restarts at what was committed (not at the batch start). */
+  private resolveUpToCommitted(payload: EachBatchPayload, topic: string, partition: number): void {
+    const committed = this.committedNextOffsets.get(partitionKey(topic, partition));
+    if (committed !== undefined && committed > 0n) {
+      payload.resolveOffset((committed - 1n).toString());
+    }
+  }
+
+  private waitForChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      const waiters = this.changeWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  private notifyChange(): void {
+    const waiters = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const wake of waiters) {
+      wake();
+    }
+  }
+
+  private report(
+    code: `${'unavailable' | 'timeout'}.${string}`,
+    message: string,
+    details: { cause?: unknown; params?: Record<string, string | number> },
+  ): void {
+    const { topic, groupId } = this.dependencies.options;
+    this.dependencies.reportError(
+      new PlatformError(code, message, {
+        retryable: true,
+        params: { topic, groupId, ...details.params },
+        cause: details.cause,
+      }),
+    );
+  }
+}
