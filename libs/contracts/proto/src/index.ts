@@ -1,1 +1,3 @@
-export {};
+// Generated gRPC contracts, one namespace per proto package and major version, so message names
+// of different services never collide. Regenerate with tools/scripts/codegen-proto.sh.
+export * as ledgerV1 from './generated/corebank/ledger/v1/ledger';
