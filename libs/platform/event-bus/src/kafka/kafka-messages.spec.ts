@@ -20,19 +20,22 @@ describe('decodeKafkaHeaders', () => {
 });
 
 describe('toInboundMessage', () => {
-  const record = (overrides: Partial<KafkaMessage>): KafkaMessage => ({
-    key: Buffer.from('account-7'),
-    value: Buffer.from('{}'),
+  const record = (key: Buffer | null, value: Buffer | null): KafkaMessage => ({
+    key,
+    value,
     timestamp: '0',
     attributes: 0,
     offset: '9007199254740993',
     size: 0,
     headers: {},
-    ...overrides,
   });
 
   it('keeps offsets beyond 2^53 exact as bigint and the key as text', () => {
-    const sut = toInboundMessage('ledger.transfer.posted.v1', 3, record({}));
+    const sut = toInboundMessage(
+      'ledger.transfer.posted.v1',
+      3,
+      record(Buffer.from('account-7'), Buffer.from('{}')),
+    );
     expect(sut).toMatchObject({
       topic: 'ledger.transfer.posted.v1',
       partition: 3,
@@ -42,7 +45,7 @@ describe('toInboundMessage', () => {
   });
 
   it('maps a missing key to null and a tombstone to an empty value (which dead-letters)', () => {
-    const sut = toInboundMessage('t', 0, record({ key: null, value: null }));
+    const sut = toInboundMessage('t', 0, record(null, null));
     expect(sut.key).toBeNull();
     expect(sut.value.length).toBe(0);
   });
