@@ -59,6 +59,12 @@ export interface RpcServerOptions {
 }
 
 const TRACER_NAME = '@corebank/platform-rpc';
+/**
+ * A client cancels at its own deadline, which is a little earlier than the server's copy (the
+ * timeout header is relative and the request spends time in transit). A cancel this close to
+ * the deadline is reported as the deadline passing, which is what happened.
+ */
+const DEADLINE_SKEW_TOLERANCE_MS = 50;
 /** setTimeout's ceiling; a later deadline is left to grpc-js's own deadline timer. */
 const TIMER_DELAY_MAX_MS = 2_147_483_647;
 
@@ -72,6 +78,7 @@ export class RpcServer {
   private readonly clock: Clock;
   private readonly tracer = trace.getTracer(TRACER_NAME);
   private boundPort: number | undefined;
+  private shutdownDone: Promise<void> | undefined;
 
   constructor(private readonly options: RpcServerOptions = {}) {
     this.server = new Server(options.channelOptions);
@@ -145,10 +152,10 @@ export class RpcServer {
 
   /**
    * Stops accepting calls and lets running ones finish for up to `graceMs`; after that the rest
-   * are cancelled (their handlers see `signal` abort).
+   * are cancelled (their handlers see `signal` abort). Calling it again returns the same promise.
    */
-  async shutdown(graceMs: number): Promise<void> {
-    await new Promise<void>((resolve) => {
+  shutdown(graceMs: number): Promise<void> {
+    this.shutdownDone ??= new Promise<void>((resolve) => {
       const forceTimer = setTimeout(() => {
         this.server.forceShutdown();
         resolve();
@@ -158,6 +165,7 @@ export class RpcServer {
         resolve();
       });
     });
+    return this.shutdownDone;
   }
 
   private unaryCall(
@@ -181,7 +189,7 @@ export class RpcServer {
 
       const onCancelled = (): void => {
         abortController.abort(
-          deadlineMs !== undefined && clock.nowMs() >= deadlineMs
+          deadlineMs !== undefined && clock.nowMs() >= deadlineMs - DEADLINE_SKEW_TOLERANCE_MS
             ? deadlineExceededError(0)
             : new PlatformError(CALL_CANCELLED_CODE, 'the caller cancelled the call', {
                 retryable: false,
