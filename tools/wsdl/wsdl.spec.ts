@@ -78,7 +78,9 @@ describe('the card processor WSDL served and consumed by node-soap', () => {
     };
     await new Promise<void>((resolve, reject) => {
       listen(server, '/ehi', service, readWsdl(), (error: unknown) =>
-        error === undefined || error === null ? resolve() : reject(error),
+        error === undefined || error === null
+          ? resolve()
+          : reject(new Error("node-soap could not load the WSDL", { cause: error })),
       );
     });
     // The WSDL's address is a placeholder the gateway rewrites; point the client at this server.
