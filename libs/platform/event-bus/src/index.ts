@@ -1,3 +1,6 @@
 export * from './event-bus.port';
 export * from './envelope';
 export * from './delivery';
+export * from './embedded';
+export * from './kafka';
+export * from './create-event-bus';
