@@ -48,6 +48,9 @@ export class SnowflakeGenerator implements IdGenerator {
   private readonly sleeper: BlockingSleeper;
   private lastTimestampMs: number;
   private sequence: number;
+  // Time and worker bits of the current ms, composed once per ms rather than once per id.
+  private prefix = 0n;
+  private prefixTimestampMs = -1;
 
   constructor(options: SnowflakeGeneratorOptions) {
     const toleranceMs = options.clockBackwardToleranceMs ?? CLOCK_BACKWARD_TOLERANCE_MS_DEFAULT;
@@ -108,11 +111,11 @@ export class SnowflakeGenerator implements IdGenerator {
     this.lastTimestampMs = nowMs;
     // Checked again after any wait: the lease may have lapsed while we were blocked.
     this.workerLease.assertHeld();
-    return composeSnowflake({
-      timestampMs: nowMs,
-      workerId: this.workerId,
-      sequence: this.sequence,
-    });
+    if (nowMs !== this.prefixTimestampMs) {
+      this.prefix = composeSnowflake({ timestampMs: nowMs, workerId: this.workerId, sequence: 0 });
+      this.prefixTimestampMs = nowMs;
+    }
+    return this.prefix | BigInt(this.sequence);
   }
 
   private readClockMs(): number {
