@@ -3,3 +3,4 @@ export * from './locks/locks.contract';
 export * from './locks/fenced-write';
 export * from './store/store.contract';
 export * from './store/child-process-store';
+export * from './ids/id-generator.contract';
