@@ -20,11 +20,27 @@ const bannedInDomain = [
   '@grpc/*',
   '@opentelemetry/*',
   'pino',
+];
+// Nx's rule does not see Node's built-in modules, so domain code's "no I/O" is enforced here.
+const nodeBuiltins = [
   'node:*',
   'fs',
+  'fs/*',
   'net',
   'http',
+  'https',
   'child_process',
+  'os',
+  'worker_threads',
+  'dgram',
+  'dns',
+];
+const sharedImportPatterns = [
+  {
+    group: ['@corebank/testing-*'],
+    message: 'libs/testing is for *.spec.ts and *.int-spec.ts files only.',
+  },
+  { group: ['@corebank/*/src/*'], message: 'Import a lib through its index.ts.' },
 ];
 
 export default tseslint.config(
@@ -110,15 +126,21 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read configuration in config.ts only.' },
       ],
+      'no-restricted-imports': ['error', { patterns: sharedImportPatterns }],
+    },
+  },
+  {
+    // Domain libs are pure: no I/O, no clock, no randomness. Their data generators in scripts/
+    // and their tests may read files.
+    files: ['libs/domain/**/*.ts'],
+    ignores: ['libs/domain/*/scripts/**', '**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            {
-              group: ['@corebank/testing-*'],
-              message: 'libs/testing is for *.spec.ts and *.int-spec.ts files only.',
-            },
-            { group: ['@corebank/*/src/*'], message: 'Import a lib through its index.ts.' },
+            ...sharedImportPatterns,
+            { group: nodeBuiltins, message: 'Domain code does no I/O: pass data in as arguments.' },
           ],
         },
       ],
