@@ -50,6 +50,14 @@ const CASES = {
       'export type Probes = [Kafka, Client, Etcd3, typeof Injectable, Store];',
     ],
   },
+  domainDoingIo: {
+    filePath: 'libs/domain/money/src/lint-probe-io.ts',
+    lines: [
+      "import { readFileSync } from 'node:fs';",
+      "import { request } from 'http';",
+      'export const probes: unknown[] = [readFileSync, request];',
+    ],
+  },
   appAllowed: {
     filePath: 'apps/ledger/src/lint-probe-allowed.ts',
     lines: [
@@ -147,6 +155,12 @@ describe('module boundaries enforced by eslint.config.mjs', () => {
     expect(found.find((message) => message.line === 5)?.message).toMatch(
       /type:domain.*can only depend on libs tagged with "type:domain"/,
     );
+  });
+
+  it('fails a domain lib importing a Node built-in (domain code does no I/O)', () => {
+    const rules = rulesByLine(messages.get('domainDoingIo') ?? []);
+    expect(rules.get(1)).toEqual([RESTRICTED]);
+    expect(rules.get(2)).toEqual([RESTRICTED]);
   });
 
   it('passes allowed imports in an app and in a domain lib without any message', () => {
