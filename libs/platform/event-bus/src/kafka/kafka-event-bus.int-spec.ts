@@ -281,6 +281,61 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     assertOrderedPerKey(received);
   });
 
+  it('keeps every event and per-key order while members join and leave the group', async () => {
+    const topic = 'bus.rebalance.posted.v1';
+    await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
+    const logger = collectingLogger();
+    const publisher = new KafkaEventBus(testConfig(cluster, 'rebalance-publisher'), { logger });
+    const first = new KafkaEventBus(testConfig(cluster, 'rebalance-first'), { logger });
+    const second = new KafkaEventBus(testConfig(cluster, 'rebalance-second'), { logger });
+    const events = eventsOverKeys(8, 300);
+    const received: EventEnvelope[] = [];
+    const receivedBy = { first: 0, second: 0 };
+    const handler = (member: 'first' | 'second') => async (delivered: EventEnvelope) => {
+      received.push(delivered);
+      receivedBy[member] += 1;
+      // A little work per event so that batches are still running when the group rebalances.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      const firstSubscription = await first.subscribe({
+        topic,
+        groupId: 'rebalance-spec',
+        handler: handler('first'),
+      });
+      const publishing = (async () => {
+        for (let start = 0; start < events.length; start += 100) {
+          await publisher.publish(topic, events.slice(start, start + 100));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      // The second member joins while events flow (a rebalance), then the first leaves (another).
+      const secondSubscription = await second.subscribe({
+        topic,
+        groupId: 'rebalance-spec',
+        handler: handler('second'),
+      });
+      await firstSubscription.stop();
+      await publishing;
+      await waitFor(
+        () => new Set(received.map((entry) => entry.id)).size === events.length,
+        40_000,
+      );
+      await secondSubscription.stop();
+    } finally {
+      await publisher.close();
+      await first.close();
+      await second.close();
+    }
+    const duplicates = received.length - new Set(received.map((entry) => entry.id)).size;
+    process.stdout.write(
+      `rebalance: ${events.length} published, ${received.length} delivered ` +
+        `(first ${receivedBy.first}, second ${receivedBy.second}), ${duplicates} duplicates\n`,
+    );
+    expect(receivedBy.second).toBeGreaterThan(0);
+    assertOrderedPerKey(received);
+  });
+
   it('refuses invalid events before sending and any call after close', async () => {
     const sut = new KafkaEventBus(testConfig(cluster, 'refusal-spec'), {
       logger: collectingLogger(),

@@ -1,4 +1,12 @@
-import { type Admin, Kafka, type LogEntry, logLevel, type Message, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 
 import { PlatformError } from '@corebank/platform-errors';
 
@@ -109,6 +117,8 @@ export class KafkaEventBus implements EventBus {
       allowAutoTopicCreation: this.config.allowAutoTopicCreation,
       idempotent: false,
       maxInFlightRequests: 1,
+      // murmur2 over the key, as the Java client: every producer puts a key in the same partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
 

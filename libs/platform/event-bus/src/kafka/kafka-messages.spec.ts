@@ -26,7 +26,6 @@ describe('toInboundMessage', () => {
     timestamp: '0',
     attributes: 0,
     offset: '9007199254740993',
-    size: 0,
     headers: {},
   });
 

@@ -22,20 +22,35 @@ export interface KafkaSubscriptionDependencies {
 
 /** How a fetched batch ended; only `committed` moves the fetch position past it. */
 type BatchEnd =
-  | { readonly kind: 'committed'; readonly rebalanceError: Error | undefined }
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'rebalancing'; readonly error: Error }
   | { readonly kind: 'stopping' }
   | { readonly kind: 'pipeline_failed' }
   | { readonly kind: 'timed_out' };
 
+/** Protocol errors after which this member must rejoin before it may commit again. */
 const REBALANCE_ERROR_TYPES = new Set([
   'REBALANCE_IN_PROGRESS',
   'NOT_COORDINATOR_FOR_GROUP',
   'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
 ]);
 
-function isRebalanceError(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && REBALANCE_ERROR_TYPES.has(type);
+/**
+ * The protocol error saying this member must rejoin, if `error` is or wraps one. kafkajs wraps
+ * protocol errors (retrier, non-retriable) and keeps the original in `cause`; its runner rejoins
+ * only when it gets the original back (it looks at `type`).
+ */
+function findRebalanceError(error: unknown): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && REBALANCE_ERROR_TYPES.has(type)) {
+      return current;
+    }
+    current = current.cause;
+  }
+  return undefined;
 }
 
 function partitionKey(topic: string, partition: number): string {
@@ -63,6 +78,8 @@ export class KafkaSubscription implements Subscription {
   private readonly committedNextOffsets = new Map<string, bigint>();
   private changeWaiters: Array<() => void> = [];
   private pipeline: DeliveryPipeline;
+  /** Set when a commit or heartbeat of the current pipeline learned the group is rebalancing. */
+  private rebalanceError: Error | undefined;
   private stopPromise: Promise<void> | undefined;
 
   private constructor(private readonly dependencies: KafkaSubscriptionDependencies) {
@@ -151,6 +168,12 @@ export class KafkaSubscription implements Subscription {
         this.notifyChange();
       },
       onError: (cause) => {
+        const rebalanceError = findRebalanceError(cause);
+        if (rebalanceError !== undefined) {
+          this.rebalanceError ??= rebalanceError;
+          this.notifyChange();
+          return;
+        }
         this.report('unavailable.bus_commit', 'offset commit failed; retrying', { cause });
       },
     });
@@ -194,11 +217,14 @@ export class KafkaSubscription implements Subscription {
     switch (end.kind) {
       case 'committed':
         payload.resolveOffset(lastAcceptedOffset.toString());
-        if (end.rebalanceError !== undefined) {
-          // Hand the rebalance back to kafkajs now that this batch is committed: it rejoins.
-          throw end.rebalanceError;
-        }
         return;
+      case 'rebalancing':
+        // The coordinator refuses commits until every member rejoined, and it waits for this
+        // one: finish the running handlers (no new ones start), give the uncommitted rest up
+        // (it is fetched again by whoever owns the partition next), and let kafkajs rejoin now.
+        await this.replacePipeline(pipeline, { backoff: false });
+        this.resolveUpToCommitted(payload, batch.topic, batch.partition);
+        throw end.error;
       case 'stopping':
         return;
       case 'pipeline_failed':
@@ -208,7 +234,7 @@ export class KafkaSubscription implements Subscription {
             params: { topic: batch.topic, partition: batch.partition },
           });
         }
-        await this.replacePipeline(pipeline);
+        await this.replacePipeline(pipeline, { backoff: true });
         this.resolveUpToCommitted(payload, batch.topic, batch.partition);
         return;
       default:
@@ -229,14 +255,16 @@ export class KafkaSubscription implements Subscription {
     const { batchCompletionTimeoutMs, heartbeatIntervalMs } = this.dependencies.config;
     const deadline = Date.now() + batchCompletionTimeoutMs;
     const ticksMax = Math.ceil(batchCompletionTimeoutMs / heartbeatIntervalMs) + 1;
-    let rebalanceError: Error | undefined;
     for (let tick = 0; tick <= ticksMax; tick += 1) {
       const committed = this.committedNextOffsets.get(partitionKey(topic, partition));
       if (committed !== undefined && committed >= targetNextOffset) {
-        return { kind: 'committed', rebalanceError };
+        return { kind: 'committed' };
       }
       if (this.stopPromise !== undefined) {
         return { kind: 'stopping' };
+      }
+      if (pipeline === this.pipeline && this.rebalanceError !== undefined) {
+        return { kind: 'rebalancing', error: this.rebalanceError };
       }
       if (pipeline !== this.pipeline || pipeline.state !== 'running') {
         return { kind: 'pipeline_failed' };
@@ -249,37 +277,50 @@ export class KafkaSubscription implements Subscription {
         // Finished messages are committed by the pipeline's timer; this retries a commit that
         // failed (a broker was away) so a quiet partition does not wait for the next message.
         await pipeline.commitNow();
-      } catch (cause) {
-        this.report('unavailable.bus_commit', 'offset commit failed; retrying', { cause });
-      }
-      try {
         await payload.heartbeat();
       } catch (error) {
-        if (error instanceof Error && isRebalanceError(error)) {
-          rebalanceError = error;
+        const rebalanceError = findRebalanceError(error);
+        if (rebalanceError !== undefined) {
+          this.rebalanceError ??= rebalanceError;
+        } else {
+          this.report('unavailable.bus_commit', 'offset commit or heartbeat failed; retrying', {
+            cause: error,
+          });
         }
       }
     }
     return { kind: 'timed_out' };
   }
 
-  /** Replaces a failed pipeline once (concurrent batches of the same pipeline share the work). */
-  private async replacePipeline(failed: DeliveryPipeline): Promise<void> {
+  /**
+   * Replaces a pipeline once (concurrent batches of the same pipeline share the work) and waits
+   * for the old one's running handlers, so no handler of the old generation overlaps a
+   * redelivery of the same key.
+   */
+  private async replacePipeline(
+    failed: DeliveryPipeline,
+    options: { readonly backoff: boolean },
+  ): Promise<void> {
     if (this.pipeline === failed && this.stopPromise === undefined) {
       this.pipeline = this.createPipeline();
+      this.rebalanceError = undefined;
       this.notifyChange();
     }
     try {
       await failed.drain();
     } catch (cause) {
-      this.report('unavailable.bus_commit', 'commit while replacing the pipeline failed', {
-        cause,
-      });
+      if (findRebalanceError(cause) === undefined) {
+        this.report('unavailable.bus_commit', 'commit while replacing the pipeline failed', {
+          cause,
+        });
+      }
     }
-    // Back off before fetching the same messages again, so a dead-letter topic that stays
-    // unavailable does not turn into a tight refetch loop.
-    const retry = this.dependencies.options.retry ?? DEFAULT_RETRY_POLICY;
-    await abortableSleep(retry.backoffMaxMs, new AbortController().signal);
+    if (options.backoff) {
+      // Back off before fetching the same messages again, so a dead-letter topic that stays
+      // unavailable does not turn into a tight refetch loop.
+      const retry = this.dependencies.options.retry ?? DEFAULT_RETRY_POLICY;
+      await abortableSleep(retry.backoffMaxMs, new AbortController().signal);
+    }
   }
 
   /** After a failed batch, fetching restarts at what was committed (not at the batch start). */
