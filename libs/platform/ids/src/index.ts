@@ -3,6 +3,7 @@ export * from './config';
 export * from './create-id-generator';
 export * from './etcd-worker-lease';
 export * from './id-generator.port';
+export * from './ids.module';
 export * from './snowflake';
 export * from './snowflake-generator';
 export * from './snowflake-id-type';
