@@ -41,8 +41,12 @@ export const embeddedEventBusConfigSchema = z
     memberSessionTimeoutMs: z.number().int().min(1_000).max(300_000).default(10_000),
     /** How long a write waits for another process holding SQLite's write lock. */
     busyTimeoutMs: z.number().int().min(0).max(60_000).default(5_000),
-    /** Consecutive pipeline restarts (dead-letter topic unwritable) before a subscription stops. */
-    pipelineRestartsMax: z.number().int().min(0).max(1_000).default(10),
+    /**
+     * Failures in a row (log unreadable, dead-letter topic unwritable) a subscription retries,
+     * every `failureRetryDelayMs`, before it stops and logs an error.
+     */
+    consecutiveFailuresMax: z.number().int().min(0).max(1_000).default(20),
+    failureRetryDelayMs: z.number().int().min(1).max(60_000).default(500),
   })
   .strict()
   .refine((config) => config.retentionConsumedMs <= config.retentionMaxAgeMs, {

@@ -57,11 +57,16 @@ describe('EmbeddedEventBus (SQLite log)', () => {
   let directory: string;
   let path: string;
   const opened: EmbeddedEventBus[] = [];
+  const logged: string[] = [];
+  const logger = {
+    warn: (message: string) => logged.push(`warn: ${message}`),
+    error: (message: string) => logged.push(`error: ${message}`),
+  };
 
   function open(overrides: Partial<EmbeddedEventBusConfigInput> = {}, clock?: ManualClock) {
     const bus = new EmbeddedEventBus(
       { path, pollIntervalMs: 10, commitIntervalMs: 1, ...overrides },
-      clock === undefined ? {} : { clock },
+      clock === undefined ? { logger } : { clock, logger },
     );
     opened.push(bus);
     return bus;
@@ -70,6 +75,7 @@ describe('EmbeddedEventBus (SQLite log)', () => {
   beforeEach(() => {
     directory = mkdtempSync(join(tmpdir(), 'corebank-bus-'));
     path = join(directory, 'bus.sqlite');
+    logged.length = 0;
   });
 
   afterEach(async () => {
@@ -161,6 +167,24 @@ describe('EmbeddedEventBus (SQLite log)', () => {
       handler: recorder().handler,
     });
     await again.stop();
+  });
+
+  it('stops consuming when another process took over its group', async () => {
+    const sut = open();
+    const consumer = recorder();
+    await sut.subscribe({ topic: TOPIC, groupId: 'feed', handler: consumer.handler });
+    const other = new Database(path);
+    try {
+      other.prepare("UPDATE group_members SET member_id = 'member-of-another-process'").run();
+    } finally {
+      other.close();
+    }
+    // Heartbeats run every second; the second one at the latest finds the member replaced.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await sut.publish(TOPIC, [event(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(consumer.ids).toEqual([]);
+    expect(logged).toContain('error: embedded bus: group member replaced, subscription stopped');
   });
 
   it('dead-letters a message that is not an envelope and handles the next one of the key', async () => {

@@ -26,9 +26,8 @@ export interface EmbeddedSubscriptionDependencies {
   readonly onStopped: (subscription: EmbeddedSubscription) => void;
 }
 
-/** Heartbeats are cheap writes, but not free: one per second is plenty for a 10 s session. */
+/** One write per second keeps a member well inside a session timeout of several seconds. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
-const PIPELINE_RESTART_DELAY_MS = 500;
 
 function describe(error: unknown): Record<string, unknown> {
   if (error instanceof PlatformError) {
@@ -41,24 +40,25 @@ function describe(error: unknown): Record<string, unknown> {
  * One consumer-group member: a loop that reads every partition of the topic from the group's
  * position and feeds the shared DeliveryPipeline, which runs handlers and commits.
  *
- * The loop sleeps only when a whole round found nothing new, and wakes at once when this process
- * appends to the topic (`wake`), or after `pollIntervalMs` to notice other processes' appends.
+ * The loop sleeps only when a whole round found nothing new. It wakes at once when this process
+ * appends to the topic (`wake`), and otherwise checks every `pollIntervalMs` whether another
+ * process committed to the file (SQLite's data_version) before reading partitions again.
  */
 export class EmbeddedSubscription implements Subscription {
   private readonly deadLetterTopic: string;
   private readonly positions = new Map<number, bigint>();
+  private readonly stopController = new AbortController();
   private partitions = 0;
   private memberId = '';
   private pipeline: DeliveryPipeline | undefined;
   private loop: Promise<void> | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private readonly stopController = new AbortController();
   private stopPromise: Promise<void> | undefined;
   private wakeGeneration = 0;
   private wakeSleeper: (() => void) | undefined;
-  private lastHeartbeatMs = 0;
   private pipelineFailure: unknown;
-  private consecutiveRestarts = 0;
+  private consecutiveFailures = 0;
 
   constructor(
     readonly options: SubscriptionOptions,
@@ -86,8 +86,10 @@ export class EmbeddedSubscription implements Subscription {
       clock.nowMs(),
       config.memberSessionTimeoutMs,
     );
-    this.lastHeartbeatMs = clock.nowMs();
     this.pipeline = this.createPipeline();
+    // Heartbeats run on their own timer: a loop blocked on slow handlers must not look dead.
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    this.heartbeatTimer.unref();
     this.loop = this.run();
   }
 
@@ -106,6 +108,7 @@ export class EmbeddedSubscription implements Subscription {
   private async stopOnce(): Promise<void> {
     this.stopping = true;
     this.stopController.abort();
+    clearInterval(this.heartbeatTimer);
     this.wake();
     // Draining releases a fetch loop blocked on a full pipeline, so the loop can end.
     const draining = this.pipeline?.drain();
@@ -128,7 +131,7 @@ export class EmbeddedSubscription implements Subscription {
     }
   }
 
-  /** Stops from inside the loop; a failing final commit is logged (the messages come back). */
+  /** Stops from inside the subscription; a failing final commit is logged (messages come back). */
   private stopAfterFailure(): void {
     this.stop().catch((error: unknown) => {
       this.dependencies.logger.warn('embedded bus: final commit failed', describe(error));
@@ -150,8 +153,6 @@ export class EmbeddedSubscription implements Subscription {
       },
       commit: (positions) => {
         log.commit(this.options.groupId, this.memberId, positions, clock.nowMs());
-        // Something was delivered and committed: the restart budget starts over.
-        this.consecutiveRestarts = 0;
         return Promise.resolve();
       },
       keyConcurrencyMax: config.keyConcurrencyMax,
@@ -162,7 +163,7 @@ export class EmbeddedSubscription implements Subscription {
         this.wake();
       },
       onError: (error) => {
-        logger.warn('embedded bus: commit failed, will retry', {
+        logger.warn('embedded bus: commit failed, the next one retries', {
           topic: this.options.topic,
           groupId: this.options.groupId,
           ...describe(error),
@@ -182,49 +183,81 @@ export class EmbeddedSubscription implements Subscription {
   private async run(): Promise<void> {
     const { log, config } = this.dependencies;
     let fetchNeeded = true;
-    let seenDataVersion = log.dataVersion();
-    try {
-      while (!this.stopping) {
-        const generation = this.wakeGeneration;
-        // data_version moves when another process commits to the file; reading it first means
-        // an append that lands during the fetch is noticed on the next turn.
-        const dataVersion = log.dataVersion();
-        let fetched = 0;
-        if (fetchNeeded || dataVersion !== seenDataVersion) {
-          seenDataVersion = dataVersion;
-          fetched = await this.fetchRound();
-        }
-        if (this.stopping) {
-          break;
-        }
-        if (!this.heartbeat()) {
-          return;
-        }
-        if (this.pipelineFailure !== undefined || this.pipeline?.state === 'failed') {
-          if (!(await this.restartPipeline())) {
-            return;
+    let seenDataVersion = -1;
+    while (!this.stopping) {
+      const generation = this.wakeGeneration;
+      let fetched = 0;
+      let failure: { readonly cause: unknown } | undefined;
+      if (this.pipelineFailure !== undefined || this.pipeline?.state === 'failed') {
+        failure = { cause: this.pipelineFailure };
+      } else {
+        try {
+          // data_version moves when another process commits to the file; reading it before the
+          // fetch means an append landing during the fetch is noticed on the next turn.
+          const dataVersion = log.dataVersion();
+          if (fetchNeeded || dataVersion !== seenDataVersion) {
+            seenDataVersion = dataVersion;
+            fetched = await this.fetchRound();
           }
-          fetchNeeded = true;
-          continue;
-        }
-        fetchNeeded = fetched > 0;
-        if (!fetchNeeded && generation === this.wakeGeneration) {
-          await this.sleepUntilWoken(config.pollIntervalMs);
-        }
-        if (generation !== this.wakeGeneration) {
-          fetchNeeded = true;
+        } catch (error) {
+          failure = { cause: error };
         }
       }
-    } catch (error) {
-      // Reading the log failed (disk, file removed): the subscription cannot go on; the
-      // uncommitted messages stay in the log for the next member.
-      this.dependencies.logger.error('embedded bus: subscription stopped', {
-        topic: this.options.topic,
-        groupId: this.options.groupId,
-        ...describe(error),
-      });
-      this.stopAfterFailure();
+      if (failure !== undefined) {
+        if (!(await this.recover(failure.cause))) {
+          return;
+        }
+        fetchNeeded = true;
+        continue;
+      }
+      if (fetched > 0) {
+        this.consecutiveFailures = 0;
+      }
+      fetchNeeded = fetched > 0;
+      if (!fetchNeeded && !this.stopping && generation === this.wakeGeneration) {
+        await this.sleepUntilWoken(config.pollIntervalMs);
+      }
+      if (generation !== this.wakeGeneration) {
+        fetchNeeded = true;
+      }
     }
+  }
+
+  /**
+   * Reading the log failed, or the pipeline failed (dead-letter topic unwritable). Drains the
+   * pipeline (committing what is done), waits, and resumes from the committed positions in a new
+   * one; gives up after `consecutiveFailuresMax` failures in a row. Returns false to end the loop.
+   */
+  private async recover(failure: unknown): Promise<boolean> {
+    const { logger, config } = this.dependencies;
+    this.consecutiveFailures += 1;
+    const fields = {
+      topic: this.options.topic,
+      groupId: this.options.groupId,
+      failuresInARow: this.consecutiveFailures,
+      ...describe(failure),
+    };
+    if (this.consecutiveFailures > config.consecutiveFailuresMax) {
+      logger.error('embedded bus: delivery keeps failing, subscription stopped', fields);
+      this.stopAfterFailure();
+      return false;
+    }
+    logger.warn('embedded bus: delivery failed, resuming from the committed position', fields);
+    try {
+      await this.pipeline?.drain();
+    } catch (error) {
+      logger.warn('embedded bus: commit during recovery failed', describe(error));
+    }
+    await abortableSleep(config.failureRetryDelayMs, this.stopController.signal);
+    if (this.stopping) {
+      return false;
+    }
+    try {
+      this.pipeline = this.createPipeline();
+    } catch (error) {
+      return this.recover(error);
+    }
+    return true;
   }
 
   /** Reads one batch per partition into the pipeline. Returns how many messages it accepted. */
@@ -249,59 +282,23 @@ export class EmbeddedSubscription implements Subscription {
     return accepted;
   }
 
-  /** Returns false (and stops) when another process took over the group. */
-  private heartbeat(): boolean {
+  /** Stops the subscription when another process took over the group. */
+  private heartbeat(): void {
     const { log, clock, logger } = this.dependencies;
-    const nowMs = clock.nowMs();
-    if (nowMs - this.lastHeartbeatMs < HEARTBEAT_INTERVAL_MS) {
-      return true;
-    }
-    this.lastHeartbeatMs = nowMs;
-    if (log.heartbeat(this.options.groupId, this.options.topic, this.memberId, nowMs)) {
-      return true;
+    try {
+      if (log.heartbeat(this.options.groupId, this.options.topic, this.memberId, clock.nowMs())) {
+        return;
+      }
+    } catch (error) {
+      // A missed heartbeat is harmless until the session timeout; the next one retries.
+      logger.warn('embedded bus: heartbeat failed', describe(error));
+      return;
     }
     logger.error('embedded bus: group member replaced, subscription stopped', {
       topic: this.options.topic,
       groupId: this.options.groupId,
     });
     this.stopAfterFailure();
-    return false;
-  }
-
-  /**
-   * The pipeline failed (the dead-letter topic could not be written): drain it, then resume from
-   * the committed positions in a fresh one, a bounded number of times in a row.
-   */
-  private async restartPipeline(): Promise<boolean> {
-    const failure = this.pipelineFailure;
-    this.consecutiveRestarts += 1;
-    const { logger, config } = this.dependencies;
-    if (this.consecutiveRestarts > config.pipelineRestartsMax) {
-      logger.error('embedded bus: delivery keeps failing, subscription stopped', {
-        topic: this.options.topic,
-        groupId: this.options.groupId,
-        restarts: this.consecutiveRestarts - 1,
-        ...describe(failure),
-      });
-      this.stopAfterFailure();
-      return false;
-    }
-    logger.warn('embedded bus: delivery failed, resuming from the committed position', {
-      topic: this.options.topic,
-      groupId: this.options.groupId,
-      ...describe(failure),
-    });
-    try {
-      await this.pipeline?.drain();
-    } catch (error) {
-      logger.warn('embedded bus: commit during restart failed', describe(error));
-    }
-    await abortableSleep(PIPELINE_RESTART_DELAY_MS, this.stopController.signal);
-    if (this.stopping) {
-      return false;
-    }
-    this.pipeline = this.createPipeline();
-    return true;
   }
 
   private sleepUntilWoken(timeoutMs: number): Promise<void> {
