@@ -36,6 +36,10 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number;
 }
 
+/**
+ * A group that has never committed on the topic starts at the oldest retained event (Kafka:
+ * `fromBeginning: true`), so events published before the first subscribe are not skipped.
+ */
 export interface SubscriptionOptions {
   readonly topic: string;
   readonly groupId: string;
