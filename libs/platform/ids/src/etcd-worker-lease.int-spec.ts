@@ -135,6 +135,19 @@ describe('EtcdWorkerLease against a real etcd', () => {
     expect((await admin.leaseClient.leaseLeases({})).leases.length).toBe(leasesBefore);
   });
 
+  it('refuses a worker whose recorded last timestamp is unreadable rather than risk repeats', async () => {
+    await admin.put(`${KEY_PREFIX}/last-timestamp/0`).value('not-a-number');
+    let thrown: unknown;
+    try {
+      await claim();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isPlatformError(thrown) && thrown.code).toBe('internal.id_worker_state');
+    // Its lease was revoked, so the worker id is free again.
+    expect(await admin.get(`${KEY_PREFIX}/workers/0`).string()).toBeNull();
+  });
+
   it('keeps the lease, and ids flowing, past its TTL while keepalives are answered', async () => {
     const lease = await claim();
     const generator = new SnowflakeGenerator({

@@ -99,6 +99,8 @@ export class EtcdWorkerLease implements WorkerLease {
    *
    * @throws PlatformError `exhausted.id_worker_ids` (retryable) when all 1024 are held.
    * @throws PlatformError `unavailable.etcd` (retryable) when etcd cannot be reached.
+   * @throws PlatformError `internal.id_worker_state` (not retryable) when the worker's recorded
+   *   last timestamp is not an integer.
    */
   static async claim(options: EtcdWorkerLeaseOptions): Promise<EtcdWorkerLease> {
     if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 2) {
@@ -122,13 +124,20 @@ export class EtcdWorkerLease implements WorkerLease {
         .get(lastTimestampKey(options.keyPrefix, workerId))
         .string();
       const previousMs = previous === null ? undefined : Number(previous);
+      if (previousMs !== undefined && !Number.isSafeInteger(previousMs)) {
+        // Ignoring it could let this holder repeat the previous holder's ids.
+        throw new PlatformError('internal.id_worker_state', 'unreadable last timestamp', {
+          retryable: false,
+          params: { workerId },
+        });
+      }
       return new EtcdWorkerLease(
         { ...options, monotonicNowMs },
         lease,
         leaseId,
         grantSentAtMs,
         workerId,
-        previousMs !== undefined && Number.isSafeInteger(previousMs) ? previousMs : undefined,
+        previousMs,
       );
     } catch (error) {
       await lease.revoke().catch(() => undefined);
