@@ -129,6 +129,30 @@ describe('DeliveryPipeline', () => {
     expect(commits.length).toBeGreaterThan(0);
   });
 
+  it('retries a failed periodic commit without waiting for another message', async () => {
+    let commitCalls = 0;
+    const positions: CommitPosition[] = [];
+    const errors: unknown[] = [];
+    const { sut } = pipeline(() => Promise.resolve(), {
+      commit: (moved) => {
+        commitCalls += 1;
+        if (commitCalls === 1) {
+          return Promise.reject(new Error('database is locked'));
+        }
+        positions.push(...moved);
+        return Promise.resolve();
+      },
+      onError: (error) => errors.push(error),
+    });
+    await sut.push(message(0, 'a'));
+    for (let turn = 0; turn < 300 && positions.length === 0; turn += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(errors).toHaveLength(1);
+    expect(positions).toEqual([{ topic: TOPIC, partition: 0, nextOffset: 1n }]);
+    await sut.drain();
+  });
+
   it('dead-letters a poison message and moves on to the next message of the same key', async () => {
     const handled: string[] = [];
     const handler: EventHandler = (event) => {

@@ -32,6 +32,9 @@ export interface DeliveryPipelineOptions {
   readonly random?: () => number;
 }
 
+/** Pause before retrying a failed periodic commit. */
+const COMMIT_RETRY_DELAY_MS = 1_000;
+
 export type DeliveryPipelineState = 'running' | 'draining' | 'failed' | 'drained';
 
 /**
@@ -339,14 +342,24 @@ export class DeliveryPipeline {
     this.scheduleCommit();
   }
 
-  private scheduleCommit(): void {
-    if (this.commitTimer !== undefined || this.currentState === 'drained') {
+  private scheduleCommit(delayMs = this.options.commitIntervalMs): void {
+    // While draining, drain() makes the final commit itself; a timer could fire after it.
+    if (
+      this.commitTimer !== undefined ||
+      this.currentState === 'draining' ||
+      this.currentState === 'drained'
+    ) {
       return;
     }
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
-      this.commitNow().catch((error: unknown) => this.options.onError?.(error));
-    }, this.options.commitIntervalMs);
+      this.commitNow().catch((error: unknown) => {
+        this.options.onError?.(error);
+        // Retry even if no further message completes (a quiet partition), but slowly: the
+        // engine is likely unavailable. drain() ends the retries.
+        this.scheduleCommit(Math.max(this.options.commitIntervalMs, COMMIT_RETRY_DELAY_MS));
+      });
+    }, delayMs);
   }
 
   private async commitOnce(): Promise<void> {

@@ -13,7 +13,9 @@ describeEventBusContract('embedded (SQLite log)', () => {
     path: join(directory, 'bus.sqlite'),
     // Short polls: the crash scenario's consumer runs in another process.
     pollIntervalMs: 10,
-    commitIntervalMs: 5,
+    // Commits lag handling by up to 100 ms, so the SIGKILL almost always lands while handled
+    // events are still uncommitted and the redelivery path is exercised.
+    commitIntervalMs: 100,
   } satisfies EventBusConfig;
   const { engine: _engine, ...embedded } = config;
   let bus = new EmbeddedEventBus(embedded);
