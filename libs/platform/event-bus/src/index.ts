@@ -4,3 +4,4 @@ export * from './delivery';
 export * from './embedded';
 export * from './kafka';
 export * from './create-event-bus';
+export * from './event-bus.module';
