@@ -176,111 +176,6 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     }
   });
 
-  it('dead-letters a poison event after the configured tries and keeps going', async () => {
-    const topic = 'bus.poison.posted.v1';
-    const deadLetterTopic = `${topic}.dead-letter`;
-    await cluster.createTopic({ name: topic, partitions: 2, replicationFactor: 3 });
-    await cluster.createTopic({ name: deadLetterTopic, partitions: 1, replicationFactor: 3 });
-    const sut = new KafkaEventBus(testConfig(cluster, 'poison-spec'), {
-      logger: collectingLogger(),
-    });
-    const attemptsByEvent = new Map<string, number>();
-    const handled: string[] = [];
-    const deadLettered: string[] = [];
-    try {
-      await sut.publish(topic, [
-        event('account-1', 0),
-        event('account-1', 1),
-        event('account-1', 2),
-      ]);
-      const main = await sut.subscribe({
-        topic,
-        groupId: 'poison-spec',
-        retry: { attemptsMax: 3, backoffInitialMs: 10, backoffMaxMs: 50 },
-        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
-        handler: async (delivered) => {
-          attemptsByEvent.set(delivered.id, (attemptsByEvent.get(delivered.id) ?? 0) + 1);
-          if (sequenceOf(delivered) === 1) {
-            throw new Error('cannot apply this event');
-          }
-          handled.push(delivered.id);
-        },
-      });
-      const dead = await sut.subscribe({
-        topic: deadLetterTopic,
-        groupId: 'poison-spec-dead-letters',
-        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
-        handler: async (delivered) => {
-          deadLettered.push(delivered.id);
-        },
-      });
-      await waitFor(() => handled.length === 2 && deadLettered.length === 1, 30_000);
-      await main.stop();
-      await dead.stop();
-    } finally {
-      await sut.close();
-    }
-    expect(handled).toEqual(['account-1-0', 'account-1-2']);
-    expect(deadLettered).toEqual(['account-1-1']);
-    expect(attemptsByEvent.get('account-1-1')).toBe(3);
-  });
-
-  it('loses nothing when a broker goes down for 3.5 s mid-run and comes back', async () => {
-    const topic = 'bus.outage.posted.v1';
-    await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
-    const logger = collectingLogger();
-    const publisher = new KafkaEventBus(testConfig(cluster, 'outage-publisher'), { logger });
-    const consumerBus = new KafkaEventBus(testConfig(cluster, 'outage-consumer'), { logger });
-    const events = eventsOverKeys(8, 250);
-    const received: EventEnvelope[] = [];
-    try {
-      const subscription = await consumerBus.subscribe({
-        topic,
-        groupId: 'outage-spec',
-        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
-        handler: async (delivered) => {
-          received.push(delivered);
-        },
-      });
-      // Leaders do not move in the mock, so the outage is scheduled by time, not by progress;
-      // publishing is paced over ~3 s so the outage (0.5 s..4 s) falls in the middle of it.
-      const outageWindow = { downAt: 0, upAt: 0 };
-      const outage = (async () => {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        await cluster.brokerDown(2);
-        outageWindow.downAt = Date.now();
-        await new Promise((resolve) => setTimeout(resolve, 3_500));
-        await cluster.brokerUp(2);
-        outageWindow.upAt = Date.now();
-      })();
-      const publishedAt: number[] = [];
-      for (let start = 0; start < events.length; start += 100) {
-        await publisher.publish(topic, events.slice(start, start + 100));
-        publishedAt.push(Date.now());
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
-      await outage;
-      await waitFor(
-        () => new Set(received.map((entry) => entry.id)).size === events.length,
-        40_000,
-      );
-      await subscription.stop();
-      // The run really spanned the outage: batches were stored before it and after it.
-      expect(publishedAt.some((at) => at < outageWindow.downAt)).toBe(true);
-      expect(publishedAt.some((at) => at > outageWindow.upAt)).toBe(true);
-    } finally {
-      await cluster.brokerUp(2);
-      await publisher.close();
-      await consumerBus.close();
-    }
-    const duplicates = received.length - new Set(received.map((entry) => entry.id)).size;
-    process.stdout.write(
-      `broker outage: ${events.length} published, ${received.length} delivered, ` +
-        `${duplicates} duplicates\n`,
-    );
-    assertOrderedPerKey(received);
-  });
-
   it('keeps every event and per-key order while members join and leave the group', async () => {
     const topic = 'bus.rebalance.posted.v1';
     await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
@@ -303,12 +198,14 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
         groupId: 'rebalance-spec',
         handler: handler('first'),
       });
+      // Paced over ~7 s so that both rebalances below happen while events flow.
       const publishing = (async () => {
-        for (let start = 0; start < events.length; start += 100) {
-          await publisher.publish(topic, events.slice(start, start + 100));
-          await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let start = 0; start < events.length; start += 50) {
+          await publisher.publish(topic, events.slice(start, start + 50));
+          await new Promise((resolve) => setTimeout(resolve, 150));
         }
       })();
+      await waitFor(() => receivedBy.first >= 100, 15_000);
       // The second member joins while events flow (a rebalance), then the first leaves (another).
       const secondSubscription = await second.subscribe({
         topic,
@@ -332,6 +229,7 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
       `rebalance: ${events.length} published, ${received.length} delivered ` +
         `(first ${receivedBy.first}, second ${receivedBy.second}), ${duplicates} duplicates\n`,
     );
+    expect(receivedBy.first).toBeGreaterThan(0);
     expect(receivedBy.second).toBeGreaterThan(0);
     assertOrderedPerKey(received);
   });
