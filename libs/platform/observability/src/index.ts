@@ -1,1 +1,9 @@
-export {};
+export * from './health/health';
+export * from './logging/logger';
+export * from './logging/redaction';
+export * from './metrics/metrics';
+export * from './observability-config';
+export * from './tracing/span-recorder';
+export * from './tracing/trace-headers';
+export * from './tracing/tracing';
+export * from './tracing/with-span';
