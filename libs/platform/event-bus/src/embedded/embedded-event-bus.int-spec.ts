@@ -169,6 +169,26 @@ describe('EmbeddedEventBus (SQLite log)', () => {
     await again.stop();
   });
 
+  it('replaces a member row left by an earlier process that had the same pid', async () => {
+    const sut = open();
+    // What a container's pid 1 finds after a crash and restart: a fresh row with its own pid.
+    await sut.publish(TOPIC, [event(1)]);
+    const other = new Database(path);
+    try {
+      other
+        .prepare(
+          `INSERT INTO group_members (group_id, topic, member_id, pid, heartbeat_at_ms)
+           VALUES ('feed', ?, 'member-of-the-previous-process', ?, ?)`,
+        )
+        .run(TOPIC, process.pid, Date.now());
+    } finally {
+      other.close();
+    }
+    const consumer = recorder();
+    await sut.subscribe({ topic: TOPIC, groupId: 'feed', handler: consumer.handler });
+    await waitFor('the event', () => consumer.ids.length === 1);
+  });
+
   it('stops consuming when another process took over its group', async () => {
     const sut = open();
     const consumer = recorder();

@@ -102,6 +102,9 @@ function parseHeaders(json: string): MessageHeaders {
   }
 }
 
+/** Member ids claimed by this process and not yet released, across every open log. */
+const membersOfThisProcess = new Set<string>();
+
 /** Whether a process with this id exists on this host (the log file is local, so is its user). */
 function processIsAlive(pid: number): boolean {
   try {
@@ -363,10 +366,15 @@ export class SqliteLog {
     const memberId = randomUUID();
     const claim = this.database.transaction(() => {
       const current = this.statements.member.get(groupId, topic);
+      // A row with our own pid but a member id this process never issued was left by an
+      // earlier process that had the same pid (a container's pid 1 restarting): it is stale.
+      const holderGone =
+        current !== undefined &&
+        (current.pid === process.pid
+          ? !membersOfThisProcess.has(current.member_id)
+          : !processIsAlive(current.pid));
       const replaceable =
-        current === undefined ||
-        !processIsAlive(current.pid) ||
-        nowMs - current.heartbeat_at_ms > sessionTimeoutMs;
+        current === undefined || holderGone || nowMs - current.heartbeat_at_ms > sessionTimeoutMs;
       if (!replaceable) {
         throw new PlatformError(
           'conflict.bus_group_member_active',
@@ -377,6 +385,7 @@ export class SqliteLog {
       this.statements.upsertMember.run(groupId, topic, memberId, process.pid, nowMs);
     });
     this.guard('claim membership', () => claim.immediate(), { groupId, topic });
+    membersOfThisProcess.add(memberId);
     return memberId;
   }
 
@@ -391,6 +400,7 @@ export class SqliteLog {
   }
 
   releaseMembership(groupId: string, topic: string, memberId: string): void {
+    membersOfThisProcess.delete(memberId);
     this.guard(
       'release membership',
       () => this.statements.releaseMember.run(groupId, topic, memberId),
