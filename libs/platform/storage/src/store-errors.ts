@@ -19,17 +19,17 @@ export const STORE_ERROR_CODES = {
   requestTooLarge: 'invalid.store_request_too_large',
 } as const;
 
-/** The engine cannot serve right now (down, overloaded, disk trouble); retrying later may work. */
+/**
+ * The engine cannot serve (down, overloaded, disk trouble). Retryable unless retrying cannot
+ * help without an operator (a damaged file, refused credentials).
+ */
 export function storeUnavailable(
   message: string,
   cause: unknown,
   params?: SafeParams,
+  retryable = true,
 ): PlatformError {
-  return new PlatformError(STORE_ERROR_CODES.unavailable, message, {
-    retryable: true,
-    params,
-    cause,
-  });
+  return new PlatformError(STORE_ERROR_CODES.unavailable, message, { retryable, params, cause });
 }
 
 /**

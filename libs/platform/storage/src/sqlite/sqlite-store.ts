@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '@corebank/platform-clock';
+import { isPlatformError } from '@corebank/platform-errors';
 import Database from 'better-sqlite3';
 import {
   type AppliedMigration,
@@ -8,7 +9,7 @@ import {
   pendingMigrations,
 } from '../schema/migration-plan';
 import { checkTtlSeconds, type TableSchema } from '../schema/table-schema';
-import { invalidRequest, STORE_ERROR_CODES, storeClosed } from '../store-errors';
+import { invalidRequest, STORE_ERROR_CODES, storeClosed, storeUnavailable } from '../store-errors';
 import type {
   ConditionalResult,
   Migration,
@@ -29,7 +30,7 @@ import {
   type SqliteValue,
   storedValueEquals,
 } from './sqlite-codec';
-import { mapSqliteError } from './sqlite-errors';
+import { isSqliteError, mapSqliteError } from './sqlite-errors';
 
 /** The hidden column that carries a row's TTL; NULL means the row never expires. */
 const EXPIRES_AT_COLUMN = '__expires_at_ms';
@@ -128,7 +129,19 @@ export class SqliteStore implements Store {
       return Promise.resolve(store);
     } catch (error) {
       db?.close();
-      return Promise.reject(mapSqliteError(error, 'open'));
+      if (isSqliteError(error) || isPlatformError(error)) {
+        return Promise.reject(mapSqliteError(error, 'open'));
+      }
+      // better-sqlite3 throws a plain TypeError for a path it cannot use (a missing directory):
+      // a deployment mistake that retrying does not fix.
+      return Promise.reject(
+        storeUnavailable(
+          'sqlite could not open the database file',
+          error,
+          { operation: 'open' },
+          false,
+        ),
+      );
     }
   }
 
