@@ -21,7 +21,12 @@ export type WsSecurityVerdict = 'accepted' | 'missing' | 'bad_credentials' | 'st
 
 export class WsSecurityVerifier {
   /** nonce -> expiry (epoch ms); insertion-ordered, so the oldest entries are evicted first. */
-  private readonly seenNonces = new Map<string, number>();
+  private readonly seenNonces = new Map<string, { expiresAtMs: number; createdMs: number }>();
+  /**
+   * Created of the newest evicted nonce: a token created at or before it might be a replay we
+   * can no longer see, so it is refused as stale. Keeps the bound from opening a replay window.
+   */
+  private evictedCreatedMaxMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: WsSecurityOptions) {}
 
@@ -60,19 +65,26 @@ export class WsSecurityVerifier {
     if (this.seenNonces.has(token.nonceBase64)) {
       return 'replayed';
     }
-    this.seenNonces.set(token.nonceBase64, nowMs + 2 * this.options.createdSkewMs);
+    if (createdMs <= this.evictedCreatedMaxMs) {
+      return 'stale';
+    }
+    this.seenNonces.set(token.nonceBase64, {
+      expiresAtMs: nowMs + 2 * this.options.createdSkewMs,
+      createdMs,
+    });
     while (this.seenNonces.size > this.options.nonceCacheSizeMax) {
-      const oldest = this.seenNonces.keys().next();
+      const oldest = this.seenNonces.entries().next();
       if (oldest.done === true) {
         break;
       }
-      this.seenNonces.delete(oldest.value);
+      this.evictedCreatedMaxMs = Math.max(this.evictedCreatedMaxMs, oldest.value[1].createdMs);
+      this.seenNonces.delete(oldest.value[0]);
     }
     return 'accepted';
   }
 
   private forgetExpired(nowMs: number): void {
-    for (const [nonce, expiresAtMs] of this.seenNonces) {
+    for (const [nonce, { expiresAtMs }] of this.seenNonces) {
       if (expiresAtMs > nowMs) {
         // Later entries were inserted later and so expire later.
         return;

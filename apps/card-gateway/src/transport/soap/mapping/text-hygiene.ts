@@ -20,7 +20,10 @@ export function cleanText(raw: string, lengthMax: number): string {
     : codePoints.slice(0, lengthMax).join('').trimEnd();
 }
 
-/** Same as cleanText but keeps runs of spaces, which carry the DE43 fixed layout. */
+/**
+ * For fixed-layout fields (DE43): each stray control or unpaired surrogate becomes one space, so
+ * the column positions that carry the layout do not shift.
+ */
 export function cleanFixedLayoutText(raw: string): string {
-  return raw.replace(UNPAIRED_SURROGATES, '').replace(CONTROL_CHARACTERS, '');
+  return raw.replace(UNPAIRED_SURROGATES, ' ').replace(CONTROL_CHARACTERS, ' ');
 }

@@ -113,15 +113,15 @@ export function parseSoapRequest(
   limits: SoapXmlLimits = DEFAULT_SOAP_XML_LIMITS,
 ): SoapParse {
   const bytes = hasPrefix(body, 0, UTF8_BOM) ? body.subarray(UTF8_BOM.length) : body;
-  const scan = preScan(bytes, limits);
-  if (scan !== undefined) {
-    return { kind: 'rejected', reason: scan };
-  }
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
   } catch {
     return { kind: 'rejected', reason: 'not_utf8' };
+  }
+  const scan = preScan(bytes, limits);
+  if (scan !== undefined) {
+    return { kind: 'rejected', reason: scan };
   }
   if (!declaredEncodingIsUtf8(text)) {
     return { kind: 'rejected', reason: 'not_utf8' };
