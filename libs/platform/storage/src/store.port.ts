@@ -29,7 +29,11 @@ export interface Migration {
 }
 
 export interface WriteOptions {
-  /** The row (or the written columns) disappears this many seconds after the write. */
+  /**
+   * The row (or the written columns) disappears this many seconds after the write. A whole number
+   * from 1 to 630720000 (Cassandra's limit), else `invalid.store_ttl`. Cassandra expires the
+   * written cells, SQLite the whole row; they agree when a row is written whole with one TTL.
+   */
   readonly ttlSeconds?: number;
 }
 
@@ -82,6 +86,13 @@ export interface Page {
 /**
  * Errors: every method may throw PlatformError `unavailable.store` (retryable) or
  * `timeout.store` (retryable); malformed rows or unknown tables throw `invalid.store_*`.
+ * In detail (none of the `invalid.*` are retryable): `invalid.store_unknown_table`,
+ * `invalid.store_row` (missing or extra key columns, unknown columns), `invalid.store_value`
+ * (a value not of its column's type), `invalid.store_query`, `invalid.store_page_state`,
+ * `invalid.store_ttl`, `invalid.store_request_too_large` (getMany/batch over their bounds),
+ * `invalid.store_schema` and `invalid.store_migration_changed` (migrate), and
+ * `unavailable.store_closed` after `close()`. A write that ends in `timeout.store` may have been
+ * applied: retry it idempotently. Reads return every column; cells never written are `null`.
  */
 export interface Store {
   migrate(migrations: readonly Migration[]): Promise<void>;
