@@ -106,7 +106,10 @@ export class KafkaEventBus implements EventBus {
         () =>
         ({ namespace, level, log }: LogEntry) => {
           const { message, timestamp: _timestamp, ...fields } = log;
-          if (level === logLevel.ERROR) {
+          // kafkajs logs every refused request (a commit mid-rebalance, a broker that went
+          // away) as an error from its Connection, then retries or rejoins: that is degraded
+          // but handled, so a warning. Its other errors (a consumer crash) stay errors.
+          if (level === logLevel.ERROR && namespace !== 'Connection') {
             logger.error(`kafkajs: ${message}`, { namespace, ...fields });
           } else {
             logger.warn(`kafkajs: ${message}`, { namespace, ...fields });

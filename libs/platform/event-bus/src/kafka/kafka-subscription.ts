@@ -78,6 +78,10 @@ export class KafkaSubscription implements Subscription {
   private readonly committedNextOffsets = new Map<string, bigint>();
   private changeWaiters: Array<() => void> = [];
   private pipeline: DeliveryPipeline;
+  /** Highest offset pushed into the current pipeline, per partition. */
+  private lastPushedOffsets = new Map<string, bigint>();
+  /** Aborted on stop(), so a back-off before refetching does not delay the drain. */
+  private readonly stopController = new AbortController();
   /** Set when a commit or heartbeat of the current pipeline learned the group is rebalancing. */
   private rebalanceError: Error | undefined;
   private stopPromise: Promise<void> | undefined;
@@ -139,6 +143,7 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async stopOnce(): Promise<void> {
+    this.stopController.abort();
     try {
       await this.pipeline.drain();
     } catch (cause) {
@@ -198,6 +203,19 @@ export class KafkaSubscription implements Subscription {
 
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const partitionId = partitionKey(batch.topic, batch.partition);
+    const firstOffset = batch.messages[0]?.offset;
+    const lastPushed = this.lastPushedOffsets.get(partitionId);
+    if (
+      firstOffset !== undefined &&
+      lastPushed !== undefined &&
+      BigInt(firstOffset) <= lastPushed
+    ) {
+      // kafkajs went back to an earlier position than this pipeline has seen (it restarted the
+      // consumer after a crash and resumed from the committed offset): start a fresh pipeline,
+      // whose per-partition offsets begin again, once the old one's handlers are done.
+      await this.replacePipeline(this.pipeline, { backoff: false });
+    }
     const pipeline = this.pipeline;
     let lastAcceptedOffset: bigint | undefined;
     for (const message of batch.messages) {
@@ -209,6 +227,9 @@ export class KafkaSubscription implements Subscription {
         break;
       }
       lastAcceptedOffset = BigInt(message.offset);
+      if (pipeline === this.pipeline) {
+        this.lastPushedOffsets.set(partitionId, lastAcceptedOffset);
+      }
     }
     if (lastAcceptedOffset === undefined) {
       return;
@@ -303,6 +324,7 @@ export class KafkaSubscription implements Subscription {
   ): Promise<void> {
     if (this.pipeline === failed && this.stopPromise === undefined) {
       this.pipeline = this.createPipeline();
+      this.lastPushedOffsets = new Map();
       this.rebalanceError = undefined;
       this.notifyChange();
     }
@@ -319,7 +341,7 @@ export class KafkaSubscription implements Subscription {
       // Back off before fetching the same messages again, so a dead-letter topic that stays
       // unavailable does not turn into a tight refetch loop.
       const retry = this.dependencies.options.retry ?? DEFAULT_RETRY_POLICY;
-      await abortableSleep(retry.backoffMaxMs, new AbortController().signal);
+      await abortableSleep(retry.backoffMaxMs, this.stopController.signal);
     }
   }
 
