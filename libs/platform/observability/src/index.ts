@@ -7,3 +7,4 @@ export * from './tracing/span-recorder';
 export * from './tracing/trace-headers';
 export * from './tracing/tracing';
 export * from './tracing/with-span';
+export * from './rpc/rpc-observers';

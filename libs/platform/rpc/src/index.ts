@@ -18,6 +18,7 @@ export {
   type RpcRetryOptions,
 } from './rpc-client';
 export {
+  DEFAULT_CONCURRENT_CALL_COUNT_MAX,
   RpcServer,
   type RpcServerCallEvent,
   type RpcServerOptions,

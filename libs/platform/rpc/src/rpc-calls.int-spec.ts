@@ -9,6 +9,7 @@ import { assertTimeRemaining, currentRpcCallContext, type RpcServerCallEvent } f
 const fixture = new ProbeFixture();
 afterEach(() => fixture.stopAll());
 
+const request = () => ({ text: '', amountMinor: 0n });
 const unusedRelay = (): Promise<never> =>
   Promise.reject(
     new PlatformError('internal.not_used', 'relay is not used here', { retryable: false }),
@@ -290,6 +291,38 @@ describe('RpcServer and RpcClient over a real grpc-js connection', () => {
       code: 'unavailable.rpc_unreachable',
       retryable: true,
     });
+  });
+
+  it('refuses calls beyond concurrentCallCountMax as retryable exhausted', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let startedCount = 0;
+    let bothStarted: () => void = () => undefined;
+    const twoRunning = new Promise<void>((resolve) => (bothStarted = resolve));
+    const address = await fixture.startServer(
+      {
+        probe: async () => {
+          startedCount += 1;
+          if (startedCount === 2) {
+            bothStarted();
+          }
+          await gate;
+          return probeResponse({ text: 'served' });
+        },
+        relay: unusedRelay,
+      },
+      { concurrentCallCountMax: 2 },
+    );
+    const sut = fixture.client(address, { defaultTimeoutMs: 5_000 });
+
+    const running = [sut.call('probe', request()), sut.call('probe', request())];
+    await twoRunning;
+    const refused = await sut.call('probe', request()).catch((e: unknown) => e);
+    release();
+
+    expect(refused).toMatchObject({ code: 'exhausted.rpc_server_busy', retryable: true });
+    await expect(Promise.all(running)).resolves.toHaveLength(2);
+    await expect(sut.call('probe', request())).resolves.toMatchObject({ text: 'served' });
   });
 
   it('cancels calls still running when the shutdown grace period ends', async () => {

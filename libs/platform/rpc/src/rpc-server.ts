@@ -56,7 +56,14 @@ export interface RpcServerOptions {
   onCallCompleted?: (event: RpcServerCallEvent) => void;
   /** Used for `remainingMs()`; grpc-js computes deadlines from the system clock. */
   clock?: Clock;
+  /**
+   * Calls handled at once; beyond this a call is refused at once with `exhausted.rpc_server_busy`
+   * (retryable) instead of queueing behind work that may already miss its deadline.
+   */
+  concurrentCallCountMax?: number;
 }
+
+export const DEFAULT_CONCURRENT_CALL_COUNT_MAX = 1_000;
 
 const TRACER_NAME = '@corebank/platform-rpc';
 /**
@@ -77,12 +84,16 @@ export class RpcServer {
   private readonly server: Server;
   private readonly clock: Clock;
   private readonly tracer = trace.getTracer(TRACER_NAME);
+  private readonly concurrentCallCountMax: number;
+  private inFlightCallCount = 0;
   private boundPort: number | undefined;
   private shutdownDone: Promise<void> | undefined;
 
   constructor(private readonly options: RpcServerOptions = {}) {
     this.server = new Server(options.channelOptions);
     this.clock = options.clock ?? systemClock;
+    this.concurrentCallCountMax =
+      options.concurrentCallCountMax ?? DEFAULT_CONCURRENT_CALL_COUNT_MAX;
   }
 
   /**
@@ -173,6 +184,23 @@ export class RpcServer {
     handler: UnaryHandler<unknown, unknown>,
   ): handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
+      if (this.inFlightCallCount >= this.concurrentCallCountMax) {
+        const busy = new PlatformError('exhausted.rpc_server_busy', 'the server is at capacity', {
+          retryable: true,
+          params: { concurrentCallCountMax: this.concurrentCallCountMax },
+        });
+        const response = toServerErrorResponse(busy);
+        callback(response);
+        this.options.onCallCompleted?.({
+          method: path,
+          durationMs: 0,
+          status: response.code ?? GrpcStatus.RESOURCE_EXHAUSTED,
+          error: busy,
+          abandoned: false,
+        });
+        return;
+      }
+      this.inFlightCallCount += 1;
       const startedAtMs = this.clock.nowMs();
       const abortController = new AbortController();
       const deadlineMs = deadlineMsOf(call);
@@ -215,6 +243,7 @@ export class RpcServer {
       };
 
       const finish = (status: GrpcStatus, error: unknown): void => {
+        this.inFlightCallCount -= 1;
         clearTimeout(deadlineTimer);
         call.removeListener('cancelled', onCancelled);
         const abandoned = abortController.signal.aborted;
