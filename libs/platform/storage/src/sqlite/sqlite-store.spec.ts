@@ -141,6 +141,30 @@ describe('SqliteStore', () => {
       });
     });
 
+    it('never brings back cells of an expired row that a partial write lands on', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const sut = await open({ clock });
+      await sut.migrate([HOLDS]);
+      for (const holdId of ['upserted', 'updated']) {
+        await sut.upsert(
+          'holds',
+          { hold_id: holdId, amount_minor: 1n, note: 'old' },
+          { ttlSeconds: 5 },
+        );
+      }
+      clock.advanceMs(5000);
+      await sut.upsert('holds', { hold_id: 'upserted', amount_minor: 2n });
+      await sut.batch([
+        { kind: 'update', table: 'holds', key: { hold_id: 'updated' }, set: { amount_minor: 3n } },
+      ]);
+      expect(await sut.getMany('holds', [{ hold_id: 'upserted' }, { hold_id: 'updated' }])).toEqual(
+        expect.arrayContaining([
+          { hold_id: 'upserted', amount_minor: 2n, note: null },
+          { hold_id: 'updated', amount_minor: 3n, note: null },
+        ]),
+      );
+    });
+
     it('purges expired rows in bounded rounds and never touches live ones', async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const sut = await open({ clock, expiredRowPurgeBatchMax: 2 });

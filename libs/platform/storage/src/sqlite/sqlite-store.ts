@@ -63,11 +63,17 @@ export interface SqliteStoreOptions {
   readonly queryLimitMax?: number;
 }
 
+/**
+ * A checked, bound write. Time is applied only when it runs (`execute`), inside the transaction:
+ * a write that waited for another process's lock must judge expiry by the time it commits.
+ */
 interface PreparedWrite {
   readonly statement: Database.Statement;
-  /** Positional values, then (for writes that may meet an expired row) `{ now }`. */
-  readonly parameters: readonly (SqliteValue | { readonly now: number })[];
-  readonly nowMs: number;
+  readonly values: readonly SqliteValue[];
+  /** `delete` writes no expiry; an upsert without TTL writes NULL (never expires). */
+  readonly expiry: { readonly ttlSeconds: number | undefined } | 'delete';
+  /** The statement reads `@now` to blank the cells of an expired row it overwrites. */
+  readonly readsNow: boolean;
 }
 
 /**
@@ -212,7 +218,7 @@ export class SqliteStore implements Store {
     return this.run('upsert', table, () => {
       const schema = this.schemaOf(table);
       schema.checkFullRow(row);
-      this.execute(this.prepareWrite(schema, row, options?.ttlSeconds));
+      this.execute(this.prepareWrite(schema, row, options?.ttlSeconds), this.clock.nowMs());
     });
   }
 
@@ -223,11 +229,12 @@ export class SqliteStore implements Store {
       const write = this.prepareWrite(schema, row, options?.ttlSeconds);
       const key = pick(schema.primaryKey, row);
       return this.inImmediateTransaction((): ConditionalResult => {
-        const current = this.readLive(schema, key, write.nowMs);
+        const nowMs = this.clock.nowMs();
+        const current = this.readLive(schema, key, nowMs);
         if (current !== undefined) {
           return { applied: false, current };
         }
-        this.execute(write);
+        this.execute(write, nowMs);
         return { applied: true };
       });
     });
@@ -247,7 +254,8 @@ export class SqliteStore implements Store {
       schema.checkRegularColumns(expected, 'expected', true);
       const write = this.prepareWrite(schema, { ...key, ...set }, options?.ttlSeconds);
       return this.inImmediateTransaction((): ConditionalResult => {
-        const raw = this.readLiveRaw(schema, key, write.nowMs);
+        const nowMs = this.clock.nowMs();
+        const raw = this.readLiveRaw(schema, key, nowMs);
         if (raw === undefined) {
           return { applied: false };
         }
@@ -257,7 +265,7 @@ export class SqliteStore implements Store {
         if (!matches) {
           return { applied: false, current: decodeRow(schema, raw) };
         }
-        this.execute(write);
+        this.execute(write, nowMs);
         return { applied: true };
       });
     });
@@ -267,7 +275,7 @@ export class SqliteStore implements Store {
     return this.run('delete', table, () => {
       const schema = this.schemaOf(table);
       schema.checkPrimaryKey(key);
-      this.execute(this.prepareDelete(schema, key));
+      this.execute(this.prepareDelete(schema, key), this.clock.nowMs());
     });
   }
 
@@ -288,8 +296,9 @@ export class SqliteStore implements Store {
       // fails the batch before anything is written; an engine error inside rolls it all back.
       const writes = statements.map((statement) => this.prepareBatchStatement(statement));
       this.inImmediateTransaction(() => {
+        const nowMs = this.clock.nowMs();
         for (const write of writes) {
-          this.execute(write);
+          this.execute(write, nowMs);
         }
       });
     });
@@ -455,13 +464,11 @@ export class SqliteStore implements Store {
           `ON CONFLICT (${schema.primaryKey.map(quote).join(', ')}) DO UPDATE SET ${assignments.join(', ')}`,
       );
     });
-    const nowMs = this.clock.nowMs();
-    const expiresAtMs = ttlSeconds === undefined ? null : nowMs + ttlSeconds * 1000;
-    const positional = [...encodeColumns(schema, written, row), expiresAtMs];
     return {
       statement,
-      parameters: unwritten.length === 0 ? positional : [...positional, { now: nowMs }],
-      nowMs,
+      values: encodeColumns(schema, written, row),
+      expiry: { ttlSeconds },
+      readsNow: unwritten.length > 0,
     };
   }
 
@@ -474,8 +481,9 @@ export class SqliteStore implements Store {
     );
     return {
       statement,
-      parameters: encodeColumns(schema, schema.primaryKey, key),
-      nowMs: this.clock.nowMs(),
+      values: encodeColumns(schema, schema.primaryKey, key),
+      expiry: 'delete',
+      readsNow: false,
     };
   }
 
@@ -499,8 +507,18 @@ export class SqliteStore implements Store {
     }
   }
 
-  private execute(write: PreparedWrite): void {
-    write.statement.run(...write.parameters);
+  private execute(write: PreparedWrite, nowMs: number): void {
+    if (write.expiry === 'delete') {
+      write.statement.run(...write.values);
+      return;
+    }
+    const { ttlSeconds } = write.expiry;
+    const expiresAtMs = ttlSeconds === undefined ? null : nowMs + ttlSeconds * 1000;
+    if (write.readsNow) {
+      write.statement.run(...write.values, expiresAtMs, { now: nowMs });
+    } else {
+      write.statement.run(...write.values, expiresAtMs);
+    }
   }
 
   private rangeQuery(query: RangeQuery): Page {
