@@ -1,6 +1,6 @@
 // One runner for the whole workspace: aliases come from tsconfig paths so tests resolve
 // `@corebank/*` exactly as the compiler does, and swc compiles with decorator metadata for Nest.
-const { readFileSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 
 const tsconfig = JSON.parse(readFileSync(`${__dirname}/tsconfig.json`, 'utf8'));
 const moduleNameMapper = Object.fromEntries(
@@ -15,7 +15,10 @@ const { $schema: _schema, ...swc } = JSON.parse(readFileSync(`${__dirname}/.swcr
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/acceptance', '<rootDir>/tools'],
+  // Git keeps no empty folders, so a fresh clone may lack some of these.
+  roots: ['apps', 'libs', 'acceptance', 'bench', 'tools']
+    .filter((folder) => existsSync(`${__dirname}/${folder}`))
+    .map((folder) => `<rootDir>/${folder}`),
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper,
