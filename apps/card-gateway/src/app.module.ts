@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 import {
   type BeforeApplicationShutdown,
+  type DynamicModule,
+  type Provider,
   Inject,
   Injectable,
   Logger,
@@ -135,9 +137,10 @@ class AuthorizationChannel implements OnApplicationShutdown {
   }
 }
 
-@Module({
-  providers: [
-    { provide: CARD_GATEWAY_CONFIG, useFactory: () => loadCardGatewayConfig() },
+/** Everything but the config, which the caller supplies (main: from the environment). */
+function cardGatewayProviders(config: CardGatewayConfig): Provider[] {
+  return [
+    { provide: CARD_GATEWAY_CONFIG, useValue: config },
     { provide: CLOCK, useValue: systemClock },
     { provide: GATEWAY_LOG, useClass: NestGatewayLog },
     {
@@ -165,6 +168,13 @@ class AuthorizationChannel implements OnApplicationShutdown {
     },
     AuthorizationChannel,
     CardGatewayTransports,
-  ],
-})
-export class AppModule {}
+  ];
+}
+
+/** The card-gateway; `AppModule.withConfig` lets tests boot it from an explicit environment. */
+@Module({})
+export class AppModule {
+  static withConfig(config: CardGatewayConfig = loadCardGatewayConfig()): DynamicModule {
+    return { module: AppModule, providers: cardGatewayProviders(config) };
+  }
+}

@@ -9,7 +9,7 @@ import { AppModule, CardGatewayTransports } from './app.module';
  * bound port, which supervisors and the tests read.
  */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(AppModule, {
+  const app = await NestFactory.createApplicationContext(AppModule.withConfig(), {
     logger: ['error', 'warn', 'log'],
   });
   app.enableShutdownHooks();
