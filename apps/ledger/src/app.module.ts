@@ -17,7 +17,7 @@ import {
   SnowflakeGenerator,
 } from '@corebank/platform-ids';
 import { RpcServer } from '@corebank/platform-rpc';
-import { SqliteStore, STORE, type Store } from '@corebank/platform-storage';
+import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
 import { LEDGER_MIGRATIONS } from './adapters/ledger-tables';
 import { StoreLedgerRepository } from './adapters/store-ledger-repository';
@@ -53,8 +53,8 @@ export class LedgerTransports implements OnApplicationBootstrap, BeforeApplicati
     });
     this.server.addService(ledgerV1.LedgerServiceService, createLedgerGrpcHandlers(app));
     this.sweeper = new ExpirySweeper(app.expirePendingTransfers, {
-      intervalMs: config.LEDGER_EXPIRY_SWEEP_INTERVAL_MS,
-      itemsMax: config.LEDGER_EXPIRY_SWEEP_ITEMS_MAX,
+      intervalMs: config.ledger.LEDGER_EXPIRY_SWEEP_INTERVAL_MS,
+      itemsMax: config.ledger.LEDGER_EXPIRY_SWEEP_ITEMS_MAX,
       onError: (error) =>
         this.logger.warn({ message: 'expiry sweep failed', error: String(error) }),
     });
@@ -62,17 +62,17 @@ export class LedgerTransports implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     this.boundPort = await this.server.listen(
-      this.config.LEDGER_GRPC_HOST,
-      this.config.LEDGER_GRPC_PORT,
+      this.config.ledger.LEDGER_GRPC_HOST,
+      this.config.ledger.LEDGER_GRPC_PORT,
     );
-    if (this.config.LEDGER_EXPIRY_SWEEP_ENABLED) {
+    if (this.config.ledger.LEDGER_EXPIRY_SWEEP_ENABLED) {
       this.sweeper.start();
     }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
-    await this.server.shutdown(this.config.LEDGER_SHUTDOWN_GRACE_MS);
+    await this.server.shutdown(this.config.ledger.LEDGER_SHUTDOWN_GRACE_MS);
   }
 }
 
@@ -96,12 +96,9 @@ export class LedgerResources implements OnApplicationShutdown {
     { provide: CLOCK, useValue: systemClock },
     {
       provide: STORE,
-      inject: [LEDGER_CONFIG],
-      useFactory: async (config: LedgerConfig): Promise<Store> => {
-        const store = await SqliteStore.open({
-          path: config.LEDGER_STORE_PATH,
-          synchronous: config.LEDGER_STORE_SYNCHRONOUS,
-        });
+      inject: [LEDGER_CONFIG, CLOCK],
+      useFactory: async (config: LedgerConfig, clock: Clock): Promise<Store> => {
+        const store = await createStore(config.store, { clock });
         await store.migrate(LEDGER_MIGRATIONS);
         return store;
       },
@@ -112,7 +109,7 @@ export class LedgerResources implements OnApplicationShutdown {
       useFactory: (config: LedgerConfig, clock: Clock): IdGenerator =>
         new SnowflakeGenerator({
           clock,
-          workerLease: new ConfiguredWorkerLease(config.LEDGER_WORKER_ID),
+          workerLease: new ConfiguredWorkerLease(config.ledger.LEDGER_WORKER_ID),
         }),
     },
     {
@@ -122,10 +119,10 @@ export class LedgerResources implements OnApplicationShutdown {
         new StoreLedgerRepository({
           store,
           clock,
-          commitLeaseMs: config.LEDGER_COMMIT_LEASE_MS,
-          batchStatementsMax: config.LEDGER_STORE_BATCH_STATEMENTS_MAX,
-          getManyKeysMax: config.LEDGER_STORE_GET_MANY_KEYS_MAX,
-          commitStatusCacheMax: config.LEDGER_COMMIT_STATUS_CACHE_MAX,
+          commitLeaseMs: config.ledger.LEDGER_COMMIT_LEASE_MS,
+          batchStatementsMax: config.ledger.LEDGER_STORE_BATCH_STATEMENTS_MAX,
+          getManyKeysMax: config.ledger.LEDGER_STORE_GET_MANY_KEYS_MAX,
+          commitStatusCacheMax: config.ledger.LEDGER_COMMIT_STATUS_CACHE_MAX,
         }),
     },
     {
@@ -142,11 +139,11 @@ export class LedgerResources implements OnApplicationShutdown {
           ids,
           clock,
           groupCommit: {
-            windowMs: config.LEDGER_GROUP_COMMIT_WINDOW_MS,
-            groupItemsMax: config.LEDGER_GROUP_COMMIT_ITEMS_MAX,
-            queueItemsMax: config.LEDGER_COMMIT_QUEUE_ITEMS_MAX,
-            attemptsMax: config.LEDGER_COMMIT_ATTEMPTS_MAX,
-            backoffMaxMs: config.LEDGER_COMMIT_BACKOFF_MAX_MS,
+            windowMs: config.ledger.LEDGER_GROUP_COMMIT_WINDOW_MS,
+            groupItemsMax: config.ledger.LEDGER_GROUP_COMMIT_ITEMS_MAX,
+            queueItemsMax: config.ledger.LEDGER_COMMIT_QUEUE_ITEMS_MAX,
+            attemptsMax: config.ledger.LEDGER_COMMIT_ATTEMPTS_MAX,
+            backoffMaxMs: config.ledger.LEDGER_COMMIT_BACKOFF_MAX_MS,
           },
         }),
     },

@@ -2,20 +2,20 @@ import { z } from 'zod';
 
 import {
   envBoolean,
-  envEnum,
   envInteger,
   envMilliseconds,
   envString,
-  loadConfig,
   type EnvRecord,
+  loadConfigSections,
 } from '@corebank/platform-config';
+import { storeConfigSchema } from '@corebank/platform-storage';
 
-/** The ledger's configuration, validated once at boot (STYLE §7). */
+/**
+ * The ledger's configuration, validated once at boot (STYLE §7). The store section is the
+ * storage lib's: Cassandra when CASSANDRA_CONTACT_POINTS is set, else the SQLite file at
+ * STORE_SQLITE_PATH (STORE_SQLITE_SYNCHRONOUS=full fsyncs every commit).
+ */
 export const ledgerConfigSchema = z.object({
-  /** The embedded store's SQLite file. */
-  LEDGER_STORE_PATH: envString(),
-  /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
-  LEDGER_STORE_SYNCHRONOUS: envEnum(['full', 'normal'] as const, { default: 'full' }),
   LEDGER_GRPC_HOST: envString({ default: '127.0.0.1' }),
   /** 0 picks a free port (printed at boot). */
   LEDGER_GRPC_PORT: envInteger({ min: 0, max: 65_535 }),
@@ -42,5 +42,8 @@ export type LedgerConfig = ReturnType<typeof loadLedgerConfig>;
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
 
 export function loadLedgerConfig(env: EnvRecord = process.env) {
-  return loadConfig(ledgerConfigSchema, env);
+  return loadConfigSections(
+    { ledger: ledgerConfigSchema, store: storeConfigSchema({ sqlitePath: 'data/ledger.db' }) },
+    env,
+  );
 }

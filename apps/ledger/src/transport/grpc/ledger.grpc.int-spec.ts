@@ -156,9 +156,9 @@ describe('ledger over gRPC (child processes, real client)', () => {
     extra: Record<string, string> = {},
   ): Promise<LedgerProcess> => {
     const ledger = await startLedgerProcess({
-      LEDGER_STORE_PATH: join(dir.path, 'ledger.db'),
+      STORE_SQLITE_PATH: join(dir.path, 'ledger.db'),
       LEDGER_WORKER_ID: String(workerId),
-      LEDGER_STORE_SYNCHRONOUS: 'normal',
+      STORE_SQLITE_SYNCHRONOUS: 'normal',
       LEDGER_COMMIT_LEASE_MS: '500',
       LEDGER_EXPIRY_SWEEP_INTERVAL_MS: '200',
       ...extra,
