@@ -4,6 +4,7 @@ import {
   Etcd3,
   EtcdLeaseInvalidError,
   type ILeaseKeepAliveResponse,
+  type IOptions,
   SortOrder,
   SortTarget,
   type Watcher,
@@ -33,6 +34,21 @@ export interface EtcdLocksOptions {
 
 /** After a failed keepalive, try again this soon (still bounded by the lease's own deadline). */
 const RENEW_RETRY_DELAY_MS_MAX = 250;
+
+/**
+ * Cap on the delay between watch reconnects during an outage. etcd3's default backoff grows to
+ * 30 s, and its pending reconnect timer outlives `close()`, keeping the process up that long.
+ */
+const WATCH_RECONNECT_DELAY_MS_MAX = 500;
+
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+function cappedWatchBackoff(durationMs: number): WatchBackoff {
+  return {
+    duration: durationMs,
+    next: () => cappedWatchBackoff(Math.min(durationMs * 2, WATCH_RECONNECT_DELAY_MS_MAX)),
+  };
+}
 
 /**
  * One etcd lease, kept alive by hand rather than by etcd3's Lease helper: that helper only gives
@@ -225,23 +241,18 @@ class EtcdLockHandle implements LockHandle {
    * lease deadline, so failing to set it up does not fail the acquire.
    */
   watchOwnKey(client: Etcd3, waiterKey: string): void {
-    client
+    // `watcher()` registers with the client at once (unlike `create()`, which only resolves once
+    // connected), so release() can always cancel it, even when etcd went away meanwhile.
+    const watcher = client
       .watch()
       .key(waiterKey)
       .startRevision(String(this.fencingToken + 1n))
       .only('delete')
-      .create()
-      .then(
-        (watcher) => {
-          if (this.released || this.lost.aborted) {
-            void cancelWatcher(watcher, this.requestTimeoutMs);
-            return;
-          }
-          this.ownKeyWatcher = watcher;
-          watcher.on('delete', () => this.lease.lose('revoked'));
-        },
-        () => undefined,
-      );
+      .watcher();
+    this.ownKeyWatcher = watcher;
+    watcher.on('delete', () => this.lease.lose('revoked'));
+    // A broken watch only loses the early warning; the lease deadline still decides.
+    watcher.on('error', () => undefined);
   }
 
   renew(): Promise<void> {
@@ -314,6 +325,7 @@ export class EtcdDistributedLocks implements DistributedLocks {
     this.client = new Etcd3({
       hosts: [...options.endpoints],
       dialTimeout: options.requestTimeoutMs,
+      faultHandling: { watchBackoff: cappedWatchBackoff(50) },
     });
   }
 
@@ -448,13 +460,12 @@ export class EtcdDistributedLocks implements DistributedLocks {
     abortWait: AbortSignal,
     timeoutError: () => Error,
   ): Promise<void> {
-    const created = this.client
+    const watcher = this.client
       .watch()
       .key(watchedKey)
       .startRevision(String(fromRevision))
       .only('delete')
-      .create();
-    let watcher: Watcher | undefined;
+      .watcher();
     let deadlineTimer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -468,26 +479,15 @@ export class EtcdDistributedLocks implements DistributedLocks {
         if (abortWait.aborted) {
           onAbort();
         }
-        created.then((createdWatcher) => {
-          watcher = createdWatcher;
-          createdWatcher.on('delete', () => resolve());
-          createdWatcher.on('error', (error) => reject(error));
-        }, reject);
+        watcher.on('delete', () => resolve());
+        watcher.on('error', (error) => reject(error));
       });
     } finally {
       clearTimeout(deadlineTimer);
       if (onAbort !== undefined) {
         abortWait.removeEventListener('abort', onAbort);
       }
-      // A watch still connecting when the wait ended is cancelled as soon as it connects.
-      if (watcher !== undefined) {
-        await cancelWatcher(watcher, this.options.requestTimeoutMs);
-      } else {
-        void created.then(
-          (late) => cancelWatcher(late, this.options.requestTimeoutMs),
-          () => undefined,
-        );
-      }
+      await cancelWatcher(watcher, this.options.requestTimeoutMs);
     }
   }
 

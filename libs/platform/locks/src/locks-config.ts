@@ -10,7 +10,14 @@ export const ETCD_REQUEST_TIMEOUT_MS_DEFAULT = 2_000;
 export const locksConfigSchema = z.discriminatedUnion('engine', [
   z.object({
     engine: z.literal('etcd'),
-    endpoints: z.array(z.string().url()).min(1),
+    endpoints: z
+      .array(
+        z
+          .string()
+          .url()
+          .refine((url) => /^https?:\/\//.test(url), 'etcd endpoints are http:// or https:// URLs'),
+      )
+      .min(1),
     prefix: z
       .string()
       .min(1)
