@@ -1,7 +1,12 @@
 import { Kafka, logLevel } from 'kafkajs';
 
 import { PlatformError } from '@corebank/platform-errors';
-import { type KafkaMockCluster, startKafkaMock } from '@corebank/testing-engines';
+import {
+  KafkaApiKey,
+  KafkaErrorCode,
+  type KafkaMockCluster,
+  startKafkaMock,
+} from '@corebank/testing-engines';
 
 import type { EventEnvelope } from '../event-bus.port';
 import type { KafkaEventBusConfigInput } from './kafka-config';
@@ -232,6 +237,105 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     expect(receivedBy.first).toBeGreaterThan(0);
     expect(receivedBy.second).toBeGreaterThan(0);
     assertOrderedPerKey(received);
+  });
+
+  it('rides out produce requests the brokers refuse, and reports an unreachable cluster', async () => {
+    const topic = 'bus.refused.posted.v1';
+    await cluster.createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
+    const sut = new KafkaEventBus(testConfig(cluster, 'refused-spec'), {
+      logger: collectingLogger(),
+    });
+    const unreachableCluster = await startKafkaMock({ brokers: 1 });
+    const unreachable = new KafkaEventBus(
+      {
+        ...testConfig(unreachableCluster, 'unreachable-spec'),
+        connectionTimeoutMs: 300,
+        requestTimeoutMs: 500,
+        requestRetriesMax: 2,
+        requestRetryInitialMs: 50,
+        requestRetryMaxMs: 100,
+      },
+      { logger: collectingLogger() },
+    );
+    try {
+      await sut.publish(topic, [event('account-1', 0)]);
+      await cluster.pushRequestErrors(KafkaApiKey.produce, [
+        KafkaErrorCode.notEnoughReplicas,
+        KafkaErrorCode.notEnoughReplicasAfterAppend,
+        KafkaErrorCode.requestTimedOut,
+      ]);
+      await expect(sut.publish(topic, [event('account-1', 1)])).resolves.toBeUndefined();
+
+      await unreachableCluster.brokerDown(1);
+      await expect(unreachable.ping()).rejects.toMatchObject({
+        code: 'unavailable.bus',
+        retryable: true,
+      });
+      await expect(unreachable.publish(topic, [event('account-1', 2)])).rejects.toMatchObject({
+        code: 'unavailable.bus',
+        retryable: true,
+      });
+    } finally {
+      await sut.close();
+      await unreachable.close();
+      await unreachableCluster.stop();
+    }
+  });
+
+  it('keeps a poison event while its dead-letter topic refuses writes, and parks it later', async () => {
+    const topic = 'bus.parked.posted.v1';
+    const deadLetterTopic = `${topic}.dead-letter`;
+    await cluster.createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
+    await cluster.createTopic({ name: deadLetterTopic, partitions: 1, replicationFactor: 3 });
+    const logger = collectingLogger();
+    const sut = new KafkaEventBus(
+      { ...testConfig(cluster, 'parked-spec'), requestRetriesMax: 1, requestRetryMaxMs: 100 },
+      { logger },
+    );
+    const handled: number[] = [];
+    let poisonAttempts = 0;
+    try {
+      await sut.publish(
+        topic,
+        [0, 1, 2].map((sequence) => event('account-1', sequence)),
+      );
+      // Only the dead-letter producer produces from here on: each of its tries is refused
+      // (2 requests per try with one client retry, 2 tries per round), for 3 rounds.
+      await cluster.pushRequestErrors(
+        KafkaApiKey.produce,
+        Array.from({ length: 12 }, () => KafkaErrorCode.notEnoughReplicas),
+      );
+      const subscription = await sut.subscribe({
+        topic,
+        groupId: 'parked-spec',
+        retry: { attemptsMax: 2, backoffInitialMs: 10, backoffMaxMs: 200 },
+        handler: (delivered) => {
+          if (sequenceOf(delivered) === 1) {
+            poisonAttempts += 1;
+            return Promise.reject(new Error('cannot apply this event'));
+          }
+          handled.push(sequenceOf(delivered));
+          return Promise.resolve();
+        },
+      });
+      await waitFor(() => handled.includes(2), 30_000);
+      await subscription.stop();
+    } finally {
+      await sut.close();
+    }
+    // Each failed round started over from the committed offset instead of committing past the
+    // poison event; event 0 may come again, event 2 only after event 1 was parked.
+    expect(logger.entries.some((entry) => entry.includes('delivery stopped'))).toBe(true);
+    expect(poisonAttempts).toBeGreaterThan(2);
+    expect(handled.filter((sequence) => sequence !== 0)).toEqual([2]);
+    const admin = new Kafka({
+      brokers: [...cluster.brokerAddresses],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    const deadLetterEnds = await admin.fetchTopicOffsets(deadLetterTopic);
+    await admin.disconnect();
+    expect(deadLetterEnds.map((partition) => partition.offset)).toEqual(['1']);
   });
 
   it('refuses invalid events before sending and any call after close', async () => {
