@@ -8,3 +8,5 @@ export * from './tracing/trace-headers';
 export * from './tracing/tracing';
 export * from './tracing/with-span';
 export * from './rpc/rpc-observers';
+export * from './nest/nest-logger';
+export * from './nest/observability.module';
