@@ -160,10 +160,9 @@ class KeptLease {
         { ID: this.id },
         { deadline: Date.now() + this.requestTimeoutMs },
       );
-    } catch (error) {
-      if (!(error instanceof EtcdLeaseInvalidError)) {
-        this.lastRenewFailure = error;
-      }
+    } catch {
+      // Already gone (EtcdLeaseInvalidError) or etcd unreachable: either way the waiter key is
+      // deleted by etcd within the TTL, and release() promises not to throw.
     }
   }
 

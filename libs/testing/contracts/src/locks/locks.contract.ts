@@ -338,6 +338,8 @@ export function describeLocksContract(
         { ttlMs: 0, waitTimeoutMs: 1_000 },
         { ttlMs: 1_000, waitTimeoutMs: -1 },
         { ttlMs: Number.NaN, waitTimeoutMs: 1_000 },
+        // Beyond what a Node timer can wait, the TTL would silently become zero.
+        { ttlMs: 2 ** 31, waitTimeoutMs: 1_000 },
       ]) {
         expectPlatformError(
           await rejectionOf(locks.acquire(uniqueKey('invalid'), options)),
