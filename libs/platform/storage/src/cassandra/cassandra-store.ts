@@ -8,12 +8,10 @@ import {
   MIGRATIONS_TABLE,
   pendingMigrations,
 } from '../schema/migration-plan';
-import { checkTtlSeconds, type TableSchema } from '../schema/table-schema';
+import type { TableSchema } from '../schema/table-schema';
 import { invalidRequest, STORE_ERROR_CODES, storeClosed, storeTimeout } from '../store-errors';
 import type {
-  ColumnType,
   ConditionalResult,
-  JsonValue,
   Migration,
   Page,
   RangeQuery,
@@ -24,6 +22,12 @@ import type {
   WriteStatement,
 } from '../store.port';
 import { mapCassandraError } from './cassandra-errors';
+import {
+  type BoundStatement,
+  CqlStatements,
+  decodeCqlValue,
+  encodeCqlValue,
+} from './cql-statements';
 import {
   assertKeyspaceName,
   type CassandraReplication,
@@ -64,13 +68,6 @@ export interface CassandraStoreOptions {
   readonly clock?: Clock;
 }
 
-type Parameter = unknown;
-
-interface BoundStatement {
-  readonly query: string;
-  readonly params: Parameter[];
-}
-
 const MIGRATION_POLL_MS = 500;
 const INVALID_REQUEST_CODE: number = types.responseErrorCodes.invalid;
 
@@ -83,7 +80,7 @@ const INVALID_REQUEST_CODE: number = types.responseErrorCodes.invalid;
  */
 export class CassandraStore implements Store {
   private catalog = new Map<string, TableSchema>();
-  private readonly queries = new Map<string, string>();
+  private readonly statements: CqlStatements;
   private readonly consistency: types.consistencies;
   private readonly serialConsistency: types.consistencies;
   private readonly clock: Clock;
@@ -95,6 +92,7 @@ export class CassandraStore implements Store {
     private readonly options: CassandraStoreOptions,
   ) {
     this.keyspace = quoteCql(options.keyspace);
+    this.statements = new CqlStatements(options.keyspace);
     this.consistency = types.consistencies[options.consistency ?? 'localQuorum'];
     this.serialConsistency = types.consistencies[options.serialConsistency ?? 'localSerial'];
     this.clock = options.clock ?? systemClock;
@@ -196,7 +194,7 @@ export class CassandraStore implements Store {
     return this.run('upsert', table, async () => {
       const schema = await this.schemaOf(table);
       schema.checkFullRow(row);
-      const statement = this.insertStatement(schema, row, options?.ttlSeconds, false);
+      const statement = this.statements.insert(schema, row, options?.ttlSeconds, false);
       await this.client.execute(statement.query, statement.params, this.writeOptions());
     });
   }
@@ -205,7 +203,7 @@ export class CassandraStore implements Store {
     return this.run('insertIfNotExists', table, async () => {
       const schema = await this.schemaOf(table);
       schema.checkFullRow(row);
-      const statement = this.insertStatement(schema, row, options?.ttlSeconds, true);
+      const statement = this.statements.insert(schema, row, options?.ttlSeconds, true);
       const result = await this.client.execute(
         statement.query,
         statement.params,
@@ -231,17 +229,8 @@ export class CassandraStore implements Store {
       schema.checkPrimaryKey(key);
       schema.checkRegularColumns(set, 'set', false);
       schema.checkRegularColumns(expected, 'expected', true);
-      const update = this.updateStatement(schema, key, set, options?.ttlSeconds);
-      const conditions = Object.keys(expected);
-      const condition =
-        conditions.length === 0
-          ? ' IF EXISTS'
-          : ` IF ${conditions.map((column) => `${quoteCql(column)} = ?`).join(' AND ')}`;
-      const result = await this.client.execute(
-        `${update.query}${condition}`,
-        [...update.params, ...encodeColumns(schema, conditions, expected)],
-        this.writeOptions(),
-      );
+      const update = this.statements.update(schema, key, set, options?.ttlSeconds, expected);
+      const result = await this.client.execute(update.query, update.params, this.writeOptions());
       if (result.wasApplied()) {
         return { applied: true };
       }
@@ -255,7 +244,7 @@ export class CassandraStore implements Store {
     return this.run('delete', table, async () => {
       const schema = await this.schemaOf(table);
       schema.checkPrimaryKey(key);
-      const statement = this.deleteStatement(schema, key);
+      const statement = this.statements.delete(schema, key);
       await this.client.execute(statement.query, statement.params, this.writeOptions());
     });
   }
@@ -272,48 +261,9 @@ export class CassandraStore implements Store {
           { table: schema.name },
         );
       }
-      const first = schema.clustering[0];
-      const range = query.range ?? {};
-      const bounds = (['gt', 'gte', 'lt', 'lte'] as const).filter(
-        (bound) => range[bound] !== undefined,
-      );
-      if (bounds.length > 0 && first === undefined) {
-        throw invalidRequest(STORE_ERROR_CODES.query, `${schema.name} has no clustering column`, {
-          table: schema.name,
-        });
-      }
-      for (const bound of bounds) {
-        if (range[bound] === null) {
-          throw invalidRequest(STORE_ERROR_CODES.query, 'a range bound may not be null', {
-            table: schema.name,
-          });
-        }
-        schema.checkValue(first.column, range[bound]);
-      }
-      const order = query.order ?? first?.order ?? 'asc';
-      const reversed = first !== undefined && order !== first.order;
-      const text = this.cachedQuery(
-        `query|${schema.name}|${order}|${bounds.join(',')}`,
-        () =>
-          `SELECT ${schema.columnNames.map(quoteCql).join(', ')} FROM ${this.tableName(schema)} WHERE ` +
-          [
-            ...schema.partitionKey.map((column) => `${quoteCql(column)} = ?`),
-            ...bounds.map((bound) => `${quoteCql(first.column)} ${RANGE_OPERATORS[bound]} ?`),
-          ].join(' AND ') +
-          (schema.clustering.length === 0
-            ? ''
-            : ` ORDER BY ${schema.clustering
-                .map(({ column, order: declared }) => {
-                  const direction = reversed ? (declared === 'asc' ? 'DESC' : 'ASC') : declared;
-                  return `${quoteCql(column)} ${direction.toUpperCase()}`;
-                })
-                .join(', ')}`),
-      );
-      const params = [
-        ...encodeColumns(schema, schema.partitionKey, query.partition),
-        ...bounds.map((bound) => encodeCqlValue(first.type, range[bound] as StoreValue)),
-      ];
-      const result = await this.client.execute(text, params, {
+      const order = query.order ?? schema.clustering[0]?.order ?? 'asc';
+      const statement = this.statements.range(schema, query, order);
+      const result = await this.client.execute(statement.query, statement.params, {
         prepare: true,
         consistency: this.consistency,
         fetchSize: query.limit,
@@ -401,23 +351,6 @@ export class CassandraStore implements Store {
     };
   }
 
-  private tableName(schema: TableSchema): string {
-    return `${this.keyspace}.${quoteCql(schema.name)}`;
-  }
-
-  private cachedQuery(shape: string, render: () => string): string {
-    let text = this.queries.get(shape);
-    if (text === undefined) {
-      text = render();
-      // Shapes are bounded by tables × column subsets actually used; the driver bounds the
-      // prepared statements it keeps (maxPrepared), this map only avoids re-rendering text.
-      if (this.queries.size < 10_000) {
-        this.queries.set(shape, text);
-      }
-    }
-    return text;
-  }
-
   private async schemaOf(table: string): Promise<TableSchema> {
     let schema = this.catalog.get(table);
     if (schema === undefined) {
@@ -438,13 +371,8 @@ export class CassandraStore implements Store {
     key: Row,
     consistency: types.consistencies,
   ): Promise<Row | undefined> {
-    const text = this.cachedQuery(
-      `get|${schema.name}`,
-      () =>
-        `SELECT ${schema.columnNames.map(quoteCql).join(', ')} FROM ${this.tableName(schema)} WHERE ` +
-        schema.primaryKey.map((column) => `${quoteCql(column)} = ?`).join(' AND '),
-    );
-    const result = await this.client.execute(text, encodeColumns(schema, schema.primaryKey, key), {
+    const statement = this.statements.select(schema, key);
+    const result = await this.client.execute(statement.query, statement.params, {
       prepare: true,
       consistency,
     });
@@ -452,75 +380,19 @@ export class CassandraStore implements Store {
     return row === null || row === undefined ? undefined : decodeRow(schema, row);
   }
 
-  private insertStatement(
-    schema: TableSchema,
-    row: Row,
-    ttlSeconds: number | undefined,
-    ifNotExists: boolean,
-  ): BoundStatement {
-    checkTtlSeconds(ttlSeconds);
-    const written = schema.columnNames.filter((column) => row[column] !== undefined);
-    const query = this.cachedQuery(
-      `insert|${schema.name}|${written.join(',')}|${ifNotExists}|${ttlSeconds !== undefined}`,
-      () =>
-        `INSERT INTO ${this.tableName(schema)} (${written.map(quoteCql).join(', ')}) ` +
-        `VALUES (${written.map(() => '?').join(', ')})` +
-        (ifNotExists ? ' IF NOT EXISTS' : '') +
-        (ttlSeconds === undefined ? '' : ' USING TTL ?'),
-    );
-    const params = encodeColumns(schema, written, row);
-    return { query, params: ttlSeconds === undefined ? params : [...params, ttlSeconds] };
-  }
-
-  private updateStatement(
-    schema: TableSchema,
-    key: Row,
-    set: Row,
-    ttlSeconds: number | undefined,
-  ): BoundStatement {
-    checkTtlSeconds(ttlSeconds);
-    const columns = Object.keys(set);
-    const query = this.cachedQuery(
-      `update|${schema.name}|${columns.join(',')}|${ttlSeconds !== undefined}`,
-      () =>
-        `UPDATE ${this.tableName(schema)}${ttlSeconds === undefined ? '' : ' USING TTL ?'} SET ` +
-        columns.map((column) => `${quoteCql(column)} = ?`).join(', ') +
-        ' WHERE ' +
-        schema.primaryKey.map((column) => `${quoteCql(column)} = ?`).join(' AND '),
-    );
-    return {
-      query,
-      params: [
-        ...(ttlSeconds === undefined ? [] : [ttlSeconds]),
-        ...encodeColumns(schema, columns, set),
-        ...encodeColumns(schema, schema.primaryKey, key),
-      ],
-    };
-  }
-
-  private deleteStatement(schema: TableSchema, key: Row): BoundStatement {
-    const query = this.cachedQuery(
-      `delete|${schema.name}`,
-      () =>
-        `DELETE FROM ${this.tableName(schema)} WHERE ` +
-        schema.primaryKey.map((column) => `${quoteCql(column)} = ?`).join(' AND '),
-    );
-    return { query, params: encodeColumns(schema, schema.primaryKey, key) };
-  }
-
   private async batchStatement(statement: WriteStatement): Promise<BoundStatement> {
     const schema = await this.schemaOf(statement.table);
     switch (statement.kind) {
       case 'upsert':
         schema.checkFullRow(statement.row);
-        return this.insertStatement(schema, statement.row, statement.ttlSeconds, false);
+        return this.statements.insert(schema, statement.row, statement.ttlSeconds, false);
       case 'update':
         schema.checkPrimaryKey(statement.key);
         schema.checkRegularColumns(statement.set, 'set', false);
-        return this.updateStatement(schema, statement.key, statement.set, statement.ttlSeconds);
+        return this.statements.update(schema, statement.key, statement.set, statement.ttlSeconds);
       case 'delete':
         schema.checkPrimaryKey(statement.key);
-        return this.deleteStatement(schema, statement.key);
+        return this.statements.delete(schema, statement.key);
     }
   }
 
@@ -646,52 +518,6 @@ export class CassandraStore implements Store {
   }
 }
 
-const RANGE_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
-
-function encodeCqlValue(type: ColumnType, value: StoreValue | undefined): Parameter {
-  if (value === null || value === undefined) {
-    return value;
-  }
-  switch (type) {
-    case 'blob': {
-      const bytes = value as Uint8Array;
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    case 'json':
-      return JSON.stringify(value);
-    case 'text':
-    case 'bigint':
-    case 'int':
-    case 'boolean':
-    case 'timestamp':
-      return value;
-  }
-}
-
-function encodeColumns(schema: TableSchema, columns: readonly string[], row: Row): Parameter[] {
-  return columns.map((column) => encodeCqlValue(schema.typeOf(column), row[column]));
-}
-
-function decodeCqlValue(type: ColumnType, raw: unknown): StoreValue {
-  if (raw === null || raw === undefined) {
-    return null;
-  }
-  switch (type) {
-    case 'blob': {
-      const buffer = raw as Buffer;
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    }
-    case 'json':
-      return JSON.parse(raw as string) as JsonValue;
-    case 'text':
-    case 'bigint':
-    case 'int':
-    case 'boolean':
-    case 'timestamp':
-      return raw as StoreValue;
-  }
-}
-
 function decodeRow(schema: TableSchema, row: types.Row): Row {
   const decoded: Record<string, StoreValue> = {};
   for (const column of schema.columnNames) {
@@ -740,5 +566,3 @@ function decodePageState(pageState: string, table: string, order: 'asc' | 'desc'
     table,
   });
 }
-
-export { decodeCqlValue, encodeCqlValue };
