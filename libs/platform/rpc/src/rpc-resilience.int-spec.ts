@@ -95,10 +95,11 @@ describe('retries', () => {
   it('does not start a backoff that would end past the deadline', async () => {
     const server = await flakyServer(100, unavailable);
     const sut = fixture.client(server.address, {
-      defaultTimeoutMs: 250,
+      defaultTimeoutMs: 1_500,
       idempotentMethods: ['probe'],
-      // Jitter pinned near the ceiling: each backoff is ~100 ms, so at most 3 sends fit in 250 ms.
-      retry: { attemptCountMax: 100, backoffInitialMs: 100, backoffMaxMs: 100 },
+      // Jitter pinned near the ceiling: each backoff is ~600 ms, so at most 3 sends fit in 1.5 s;
+      // without the deadline check the 100 attempts would keep going.
+      retry: { attemptCountMax: 100, backoffInitialMs: 600, backoffMaxMs: 600 },
       random: () => 0.999,
       breaker: false,
     });
@@ -233,11 +234,11 @@ describe('hedging', () => {
   it('sends the hedge at once when the first request fails retryably', async () => {
     const server = await flakyServer(1, unavailable);
     const sut = fixture.client(server.address, {
-      defaultTimeoutMs: 1_000,
+      defaultTimeoutMs: 3_000,
       idempotentMethods: ['probe'],
       retry: { attemptCountMax: 1, backoffInitialMs: 1, backoffMaxMs: 1 },
       // The hedge delay is longer than the whole deadline: only an immediate hedge can answer.
-      hedge: { methods: ['probe'], delayMs: 4_000 },
+      hedge: { methods: ['probe'], delayMs: 20_000 },
     });
 
     await expect(sut.call('probe', request)).resolves.toMatchObject({ text: 'answered on call 2' });
