@@ -1,0 +1,279 @@
+import { randomInt } from 'node:crypto';
+
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+
+import { authorizationCardsV1, authorizationV1, ledgerV1 } from '@corebank/contracts-proto';
+import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
+import { createEventBus, EVENT_BUS, type EventBus } from '@corebank/platform-event-bus';
+import {
+  createIdGenerator,
+  ID_GENERATOR,
+  ID_GENERATOR_RUNTIME,
+  type IdGenerator,
+  type IdGeneratorRuntime,
+} from '@corebank/platform-ids';
+import {
+  createDistributedLocks,
+  DISTRIBUTED_LOCKS,
+  type DistributedLocks,
+} from '@corebank/platform-locks';
+import { createRpcClient, RpcServer } from '@corebank/platform-rpc';
+import { createStore, STORE, type Store } from '@corebank/platform-storage';
+
+import { AUTHORIZATION_MIGRATIONS } from './adapters/authorization-tables';
+import { GrpcLedgerHolds } from './adapters/grpc-ledger-holds';
+import { StoreAuthorizationStore } from './adapters/store-authorization-store';
+import type { AuthorizationSettings } from './application/authorization-settings';
+import { ManageCardsUseCase } from './application/manage-cards/manage-cards.use-case';
+import { ProcessCardMessageUseCase } from './application/process-card-message/process-card-message.use-case';
+import { OutboxRelay, OutboxRelayLoop } from './application/relay-outbox/outbox-relay';
+import { VoidUnconfirmedDecisionUseCase } from './application/void-unconfirmed-decision/void-unconfirmed-decision.use-case';
+import { AUTHORIZATION_CONFIG, type AuthorizationConfig } from './config';
+import { AUTHORIZATION_STORE, type AuthorizationStore } from './ports/authorization-store.port';
+import { LEDGER_HOLDS, type LedgerHolds } from './ports/ledger-holds.port';
+import { authorizationGrpcHandlers } from './transport/grpc/authorization.grpc-handler';
+import { cardsGrpcHandlers } from './transport/grpc/cards.grpc-handler';
+
+const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
+const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+const AUTHORIZATION_SETTINGS = Symbol('AUTHORIZATION_SETTINGS');
+
+type LedgerClient = ReturnType<typeof createLedgerClient>;
+
+function createLedgerClient(config: AuthorizationConfig) {
+  return createRpcClient(ledgerV1.LedgerServiceClient, {
+    address: config.authorization.LEDGER_GRPC_ADDRESS,
+    defaultTimeoutMs: config.authorization.LEDGER_CALL_TIMEOUT_MS,
+    // Every ledger write carries a client-chosen transfer or account id: a re-send changes nothing.
+    idempotentMethods: [
+      'createAccounts',
+      'createTransfers',
+      'getAccountBalances',
+      'lookupAccounts',
+    ],
+  });
+}
+
+/** Serves gRPC and runs the outbox relay; stops both before resources close. */
+@Injectable()
+export class AuthorizationTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('authorization');
+  private readonly server = new RpcServer();
+  private readonly relayLoop: OutboxRelayLoop;
+  boundPort: number | undefined;
+
+  constructor(
+    @Inject(AUTHORIZATION_CONFIG) private readonly config: AuthorizationConfig,
+    processCardMessage: ProcessCardMessageUseCase,
+    voidUnconfirmedDecision: VoidUnconfirmedDecisionUseCase,
+    manageCards: ManageCardsUseCase,
+    @Inject(OUTBOX_RELAY) relay: OutboxRelay,
+  ) {
+    this.server.addService(
+      authorizationV1.AuthorizationServiceService,
+      authorizationGrpcHandlers(processCardMessage, voidUnconfirmedDecision),
+    );
+    this.server.addService(authorizationCardsV1.CardServiceService, cardsGrpcHandlers(manageCards));
+    this.relayLoop = new OutboxRelayLoop(
+      relay,
+      config.authorization.AUTH_OUTBOX_RELAY_INTERVAL_MS,
+      (error) => this.logger.warn({ message: 'outbox relay round failed', error: String(error) }),
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.boundPort = await this.server.listen(
+      this.config.authorization.AUTHORIZATION_GRPC_HOST,
+      this.config.authorization.AUTHORIZATION_GRPC_PORT,
+    );
+    this.relayLoop.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.server.shutdown(this.config.authorization.AUTH_SHUTDOWN_GRACE_MS);
+    await this.relayLoop.stop();
+  }
+}
+
+/** Closes engines and clients once transports have stopped. */
+@Injectable()
+export class AuthorizationResources implements OnApplicationShutdown {
+  constructor(
+    @Inject(STORE) private readonly store: Store,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(DISTRIBUTED_LOCKS) private readonly locks: DistributedLocks,
+    @Inject(LEDGER_CLIENT) private readonly ledgerClient: LedgerClient,
+    @Inject(ID_GENERATOR_RUNTIME) private readonly ids: IdGeneratorRuntime,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.ledgerClient.close();
+    await this.locks.close();
+    await this.bus.close();
+    await this.store.close();
+    await this.ids.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AuthorizationConfig): DynamicModule {
+    return {
+      module: AppModule,
+      providers: [
+        { provide: AUTHORIZATION_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: systemClock },
+        {
+          provide: AUTHORIZATION_SETTINGS,
+          useValue: {
+            outboxShardCount: config.authorization.AUTH_OUTBOX_SHARDS,
+            lockWaitMs: config.authorization.AUTH_LOCK_WAIT_MS,
+            lockTtlMs: config.authorization.AUTH_LOCK_TTL_MS,
+            deadlineReserveMs: config.authorization.AUTH_DEADLINE_RESERVE_MS,
+          } satisfies AuthorizationSettings,
+        },
+        {
+          provide: STORE,
+          inject: [CLOCK],
+          useFactory: async (clock: Clock): Promise<Store> => {
+            const store = await createStore(config.store, { clock });
+            await store.migrate(AUTHORIZATION_MIGRATIONS);
+            return store;
+          },
+        },
+        {
+          provide: ID_GENERATOR_RUNTIME,
+          inject: [CLOCK],
+          useFactory: (clock: Clock) => createIdGenerator(config.ids, { clock }),
+        },
+        {
+          provide: ID_GENERATOR,
+          inject: [ID_GENERATOR_RUNTIME],
+          useFactory: (runtime: IdGeneratorRuntime): IdGenerator => runtime.generator,
+        },
+        {
+          provide: DISTRIBUTED_LOCKS,
+          useFactory: () =>
+            createDistributedLocks(
+              config.locks.engine === 'etcd'
+                ? { ...config.locks, endpoints: [...config.locks.endpoints] }
+                : { engine: 'in-process' },
+            ),
+        },
+        {
+          provide: EVENT_BUS,
+          useFactory: () =>
+            createEventBus(
+              config.bus.engine === 'kafka'
+                ? { ...config.bus, brokers: [...config.bus.brokers] }
+                : { ...config.bus },
+            ),
+        },
+        { provide: LEDGER_CLIENT, useFactory: () => createLedgerClient(config) },
+        {
+          provide: LEDGER_HOLDS,
+          inject: [LEDGER_CLIENT],
+          useFactory: (client: LedgerClient): LedgerHolds =>
+            new GrpcLedgerHolds(client, {
+              holdTimeoutSeconds: config.authorization.AUTH_HOLD_TTL_SECONDS,
+            }),
+        },
+        {
+          provide: AUTHORIZATION_STORE,
+          inject: [STORE],
+          useFactory: (store: Store): AuthorizationStore => new StoreAuthorizationStore(store),
+        },
+        {
+          provide: ProcessCardMessageUseCase,
+          inject: [
+            AUTHORIZATION_STORE,
+            LEDGER_HOLDS,
+            DISTRIBUTED_LOCKS,
+            ID_GENERATOR,
+            CLOCK,
+            AUTHORIZATION_SETTINGS,
+          ],
+          useFactory: (
+            store: AuthorizationStore,
+            ledger: LedgerHolds,
+            locks: DistributedLocks,
+            ids: IdGenerator,
+            clock: Clock,
+            settings: AuthorizationSettings,
+          ) => {
+            const logger = new Logger('authorization');
+            return new ProcessCardMessageUseCase({
+              store,
+              ledger,
+              locks,
+              ids,
+              clock,
+              settings,
+              alert: (name, params) => logger.error({ message: 'alert', alert: name, ...params }),
+            });
+          },
+        },
+        {
+          provide: VoidUnconfirmedDecisionUseCase,
+          inject: [
+            AUTHORIZATION_STORE,
+            LEDGER_HOLDS,
+            DISTRIBUTED_LOCKS,
+            ID_GENERATOR,
+            CLOCK,
+            AUTHORIZATION_SETTINGS,
+          ],
+          useFactory: (
+            store: AuthorizationStore,
+            ledger: LedgerHolds,
+            locks: DistributedLocks,
+            ids: IdGenerator,
+            clock: Clock,
+            settings: AuthorizationSettings,
+          ) => new VoidUnconfirmedDecisionUseCase({ store, ledger, locks, ids, clock, settings }),
+        },
+        {
+          provide: ManageCardsUseCase,
+          inject: [AUTHORIZATION_STORE, LEDGER_HOLDS, ID_GENERATOR, CLOCK],
+          useFactory: (
+            store: AuthorizationStore,
+            ledger: LedgerHolds,
+            ids: IdGenerator,
+            clock: Clock,
+          ) =>
+            new ManageCardsUseCase({
+              store,
+              ledger,
+              ids,
+              clock,
+              randomDigits: (count) =>
+                Array.from({ length: count }, (_unused, index) =>
+                  String(randomInt(index === 0 ? 1 : 0, 10)),
+                ).join(''),
+            }),
+        },
+        {
+          provide: OUTBOX_RELAY,
+          inject: [AUTHORIZATION_STORE, EVENT_BUS],
+          useFactory: (store: AuthorizationStore, bus: EventBus) =>
+            new OutboxRelay(store, bus, {
+              shardCount: config.authorization.AUTH_OUTBOX_SHARDS,
+              batchSizeMax: config.authorization.AUTH_OUTBOX_RELAY_BATCH_MAX,
+              roundsMax: config.authorization.AUTH_OUTBOX_RELAY_ROUNDS_MAX,
+            }),
+        },
+        AuthorizationTransports,
+        AuthorizationResources,
+      ],
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+import {
+  envEnum,
+  envInteger,
+  envList,
+  envMilliseconds,
+  envSeconds,
+  envString,
+  type EnvRecord,
+  loadConfigSections,
+} from '@corebank/platform-config';
+import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { idsConfigSchema } from '@corebank/platform-ids';
+import type { LocksConfig } from '@corebank/platform-locks';
+import { storeConfigSchema } from '@corebank/platform-storage';
+
+/**
+ * The authorization service's configuration, validated once at boot (STYLE §7). Store: the
+ * storage lib's section (SQLite at STORE_SQLITE_PATH unless CASSANDRA_CONTACT_POINTS is set).
+ * Ids: the ids lib's section (ID_WORKER_SOURCE, ID_WORKER_ID, ...).
+ */
+export const authorizationConfigSchema = z.object({
+  AUTHORIZATION_GRPC_HOST: envString({ default: '127.0.0.1' }),
+  /** 0 picks a free port (printed at boot). */
+  AUTHORIZATION_GRPC_PORT: envInteger({ min: 0, max: 65_535 }),
+  /** `host:port` of the ledger's gRPC server. No default: an endpoint. */
+  LEDGER_GRPC_ADDRESS: envString(),
+  /** Deadline of a ledger call made outside a served call (card management). */
+  LEDGER_CALL_TIMEOUT_MS: envMilliseconds({ default: 2_000, min: 1, max: 60_000 }),
+  /** The ledger voids a card hold by itself after this long (the processor's 10-day filter). */
+  AUTH_HOLD_TTL_SECONDS: envSeconds({ default: 864_000, min: 0, max: 31_536_000 }),
+  /** Time a decide message must have left before work starts and before its commit. */
+  AUTH_DEADLINE_RESERVE_MS: envMilliseconds({ default: 5, min: 0, max: 1_000 }),
+  AUTH_LOCK_WAIT_MS: envMilliseconds({ default: 2_000, min: 1, max: 60_000 }),
+  AUTH_LOCK_TTL_MS: envMilliseconds({ default: 10_000, min: 1_000, max: 120_000 }),
+  AUTH_OUTBOX_SHARDS: envInteger({ default: 8, min: 1, max: 256 }),
+  AUTH_OUTBOX_RELAY_INTERVAL_MS: envMilliseconds({ default: 50, min: 1, max: 60_000 }),
+  AUTH_OUTBOX_RELAY_BATCH_MAX: envInteger({ default: 500, min: 1, max: 10_000 }),
+  AUTH_OUTBOX_RELAY_ROUNDS_MAX: envInteger({ default: 20, min: 1, max: 10_000 }),
+  AUTH_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 5_000, min: 0, max: 60_000 }),
+});
+
+/** Which lock engine serialises messages per TXn_ID and per card. */
+const locksSectionSchema = z
+  .object({
+    LOCKS_ENGINE: envEnum(['in-process', 'etcd'], { default: 'in-process' }),
+    ETCD_ENDPOINTS: envList(z.string().url()).optional(),
+    AUTH_LOCKS_ETCD_PREFIX: envString({ default: 'corebank/authorization/locks' }),
+  })
+  .transform((env, context): LocksConfig => {
+    if (env.LOCKS_ENGINE === 'in-process') {
+      return { engine: 'in-process' };
+    }
+    if (env.ETCD_ENDPOINTS === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ETCD_ENDPOINTS'],
+        message: 'required when LOCKS_ENGINE=etcd',
+      });
+      return z.NEVER;
+    }
+    return {
+      engine: 'etcd',
+      endpoints: [...env.ETCD_ENDPOINTS],
+      prefix: env.AUTH_LOCKS_ETCD_PREFIX,
+    };
+  });
+
+/** The bus the outbox relay publishes to: embedded (SQLite log) unless KAFKA_BROKERS is set. */
+const busSectionSchema = z
+  .object({
+    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
+    KAFKA_BROKERS: envList(z.string()).optional(),
+    KAFKA_CLIENT_ID: envString({ default: 'authorization' }),
+  })
+  .transform((env): EventBusConfig =>
+    env.KAFKA_BROKERS === undefined
+      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
+      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
+  );
+
+export type AuthorizationConfig = ReturnType<typeof loadAuthorizationConfig>;
+
+export const AUTHORIZATION_CONFIG = Symbol('AUTHORIZATION_CONFIG');
+
+export function loadAuthorizationConfig(env: EnvRecord = process.env) {
+  return loadConfigSections(
+    {
+      authorization: authorizationConfigSchema,
+      store: storeConfigSchema({ sqlitePath: 'data/authorization.db' }),
+      ids: idsConfigSchema,
+      locks: locksSectionSchema,
+      bus: busSectionSchema,
+    },
+    env,
+  );
+}
