@@ -63,6 +63,10 @@ async function serve(path: string): Promise<void> {
         }),
     );
   });
+  // If the test process dies, the IPC channel closes: leave at once rather than linger.
+  process.once('disconnect', () => {
+    void store.close().finally(() => process.exit(0));
+  });
   send({ id: 0, ok: true, value: 'ready' });
 }
 
