@@ -80,6 +80,7 @@ describe('Kafka mock test engine', () => {
       sessionTimeout: 6_000,
       rebalanceTimeout: 6_000,
       heartbeatInterval: 500,
+      maxWaitTimeInMs: 200,
     });
     const messageCount = 200;
     const received: Array<{ key: string; sequence: number; partition: number }> = [];

@@ -110,33 +110,79 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
     const logger = collectingLogger();
     const sut = new KafkaEventBus(testConfig(cluster, 'order-spec'), { logger });
+    const raw = new Kafka({ brokers: [...cluster.brokerAddresses], logLevel: logLevel.NOTHING });
+    // A plain kafkajs consumer shows the wire form: message key, partition and headers.
+    const wireReader = raw.consumer({
+      groupId: 'order-spec-wire',
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 200,
+    });
     const events = eventsOverKeys(8, 100);
     const received: EventEnvelope[] = [];
+    const wire: Array<{ key: string; partition: number; headers: Record<string, string> }> = [];
     try {
       await sut.publish(topic, events);
-      const subscription = await sut.subscribe({
-        topic,
-        groupId: 'order-spec',
-        // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
-        handler: async (delivered) => {
-          received.push(delivered);
-        },
-      });
+      await wireReader.connect();
+      await wireReader.subscribe({ topic, fromBeginning: true });
+      // Both groups join at once: the mock makes each first join wait 3 s.
+      const [subscription] = await Promise.all([
+        sut.subscribe({
+          topic,
+          groupId: 'order-spec',
+          // eslint-disable-next-line @typescript-eslint/require-await -- the port wants a promise
+          handler: async (delivered) => {
+            received.push(delivered);
+          },
+        }),
+        wireReader.run({
+          // eslint-disable-next-line @typescript-eslint/require-await -- kafkajs wants a promise
+          eachMessage: async ({ message, partition }) => {
+            wire.push({
+              key: message.key?.toString() ?? '',
+              partition,
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+              ),
+            });
+          },
+        }),
+      ]);
       await waitFor(
-        () => new Set(received.map((entry) => entry.id)).size === events.length,
+        () =>
+          new Set(received.map((entry) => entry.id)).size === events.length &&
+          wire.length >= events.length,
         30_000,
       );
       await subscription.stop();
+      await wireReader.disconnect();
+
       expect(received[0]).toEqual(
         expect.objectContaining({ type: 'ledger.transfer.posted.v1', traceparent: TRACEPARENT }),
       );
       assertOrderedPerKey(received);
+      for (const message of wire) {
+        expect(message.key).toMatch(/^account-\d$/);
+        expect(message.headers).toEqual(
+          expect.objectContaining({
+            'event-type': 'ledger.transfer.posted.v1',
+            traceparent: TRACEPARENT,
+          }),
+        );
+      }
+      const partitionsByKey = new Map<string, Set<number>>();
+      for (const message of wire) {
+        partitionsByKey.set(
+          message.key,
+          (partitionsByKey.get(message.key) ?? new Set()).add(message.partition),
+        );
+      }
+      expect([...partitionsByKey.values()].map((partitions) => partitions.size)).toEqual(
+        Array.from({ length: 8 }, () => 1),
+      );
 
       // The offsets were committed before stop() resolved: the group has nothing left to read.
-      const admin = new Kafka({
-        brokers: [...cluster.brokerAddresses],
-        logLevel: logLevel.NOTHING,
-      }).admin();
+      const admin = raw.admin();
       await admin.connect();
       const offsets = await admin.fetchOffsets({ groupId: 'order-spec', topics: [topic] });
       const ends = await admin.fetchTopicOffsets(topic);
@@ -145,38 +191,8 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
         const end = ends.find((candidate) => candidate.partition === partition.partition);
         expect(partition.offset).toBe(end?.offset);
       }
-
-      const raw = new Kafka({ brokers: [...cluster.brokerAddresses], logLevel: logLevel.NOTHING });
-      const consumer = raw.consumer({
-        groupId: 'order-spec-headers',
-        sessionTimeout: 6_000,
-        heartbeatInterval: 500,
-      });
-      let headers: Record<string, string> = {};
-      let messageKey = '';
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        // eslint-disable-next-line @typescript-eslint/require-await -- kafkajs wants a promise
-        eachMessage: async ({ message }) => {
-          if (messageKey === '') {
-            messageKey = message.key?.toString() ?? '';
-            headers = Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
-            );
-          }
-        },
-      });
-      await waitFor(() => messageKey !== '', 15_000);
-      await consumer.disconnect();
-      expect(messageKey).toMatch(/^account-\d$/);
-      expect(headers).toEqual(
-        expect.objectContaining({
-          'event-type': 'ledger.transfer.posted.v1',
-          traceparent: TRACEPARENT,
-        }),
-      );
     } finally {
+      await wireReader.disconnect();
       await sut.close();
     }
   });
