@@ -11,6 +11,13 @@ if ! ensure_engines; then
   exit 1
 fi
 
+echo "== codegen (generated contracts must match proto/)"
+bash tools/scripts/codegen-proto.sh
+if [ "${CI:-}" = "true" ] && [ -n "$(git status --porcelain -- libs/contracts/proto/src/generated)" ]; then
+  git status --porcelain -- libs/contracts/proto/src/generated >&2
+  echo "codegen: the committed generated code differs from proto/; run tools/scripts/codegen-proto.sh and commit" >&2
+  exit 1
+fi
 echo "== format"; npx prettier --check . --log-level warn
 echo "== lint"; npx nx show projects >/dev/null; npx eslint --max-warnings=0 .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
@@ -18,5 +25,8 @@ echo "== tests"
 mkdir -p tmp
 status=0
 npx jest --ci --maxWorkers=2 --json --outputFile=tmp/jest-results.json "$@" || status=$?
+if [ -z "${CASSANDRA_CONTACT_POINTS:-}" ]; then
+  echo "cassandra: the CassandraStore contract tests were SKIPPED (CASSANDRA_CONTACT_POINTS is not set)"
+fi
 node tools/scripts/test-summary.js tmp/jest-results.json
 exit "$status"
