@@ -165,6 +165,25 @@ describe('SqliteStore', () => {
       );
     });
 
+    it('purges expired rows in the background on its interval', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const sut = await open({ clock, expiredRowPurgeIntervalMs: 20 });
+      await sut.migrate([HOLDS]);
+      await sut.upsert('holds', { hold_id: 'gone', amount_minor: 1n }, { ttlSeconds: 1 });
+      clock.advanceMs(1000);
+      const inspector = new Database(path, { readonly: true });
+      try {
+        const count = (): unknown => inspector.prepare('SELECT count(*) AS rows FROM holds').get();
+        const deadline = Date.now() + 5000;
+        while (Date.now() < deadline && (count() as { rows: number }).rows > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(count()).toEqual({ rows: 0 });
+      } finally {
+        inspector.close();
+      }
+    });
+
     it('purges expired rows in bounded rounds and never touches live ones', async () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const sut = await open({ clock, expiredRowPurgeBatchMax: 2 });
@@ -190,6 +209,31 @@ describe('SqliteStore', () => {
       } finally {
         inspector.close();
       }
+    });
+  });
+
+  describe('batch', () => {
+    it('rolls everything back when the engine fails part-way through the transaction', async () => {
+      const sut = await open();
+      await sut.migrate([HOLDS, LEDGER_LINES]);
+      const line = { account_id: 'a', line: 1n, amount_minor: 1n };
+      await sut.upsert('ledger_lines', line);
+      // The table disappears behind the store's back, after its statement was prepared and
+      // cached: the batch passes validation and only the engine can fail it, mid-transaction.
+      const saboteur = new Database(path);
+      try {
+        saboteur.exec('DROP TABLE ledger_lines');
+      } finally {
+        saboteur.close();
+      }
+      const error = await rejectionOf(
+        sut.batch([
+          { kind: 'upsert', table: 'holds', row: { hold_id: 'h1', amount_minor: 1n } },
+          { kind: 'upsert', table: 'ledger_lines', row: { ...line, line: 2n } },
+        ]),
+      );
+      expect(isPlatformError(error)).toBe(true);
+      expect(await sut.get('holds', { hold_id: 'h1' })).toBeUndefined();
     });
   });
 
