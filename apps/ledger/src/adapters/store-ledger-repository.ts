@@ -69,6 +69,7 @@ type CommitStatus = 'committed' | 'aborted' | 'undecided';
 const HOUR_MS = 3_600_000;
 const GENESIS_COMMIT_ID = 0n;
 const EXPIRY_SWEEPER_NAME = 'expiry';
+const FIRST_SWEEP_LOOKBACK_HOURS = 48;
 
 export class StoreLedgerRepository implements LedgerRepository {
   private readonly decided = new Map<bigint, 'committed' | 'aborted'>();
@@ -194,6 +195,10 @@ export class StoreLedgerRepository implements LedgerRepository {
     return decision === 'committed' ? 'committed' : 'conflict';
   }
 
+  abandon(commitId: string): Promise<'committed' | 'aborted'> {
+    return this.decide(BigInt(commitId), 'aborted');
+  }
+
   async lookupAccounts(ids: readonly string[]): Promise<readonly Account[]> {
     const rows = await this.getMany(
       LEDGER_TABLES.accounts,
@@ -261,7 +266,10 @@ export class StoreLedgerRepository implements LedgerRepository {
     const state = await this.options.store.get(LEDGER_TABLES.sweeperState, {
       name: EXPIRY_SWEEPER_NAME,
     });
-    const lowWaterHour = state ? Number(bigintOf(state, 'low_water_hour')) : currentHour;
+    // The first sweep starts a while back, in case holds expired before any sweeper ran.
+    const lowWaterHour = state
+      ? Number(bigintOf(state, 'low_water_hour'))
+      : currentHour - FIRST_SWEEP_LOOKBACK_HOURS;
     if (!state) {
       await this.options.store.insertIfNotExists(LEDGER_TABLES.sweeperState, {
         name: EXPIRY_SWEEPER_NAME,

@@ -234,6 +234,38 @@ describe('ledger application on a real SqliteStore', () => {
     expect(page.transfers).toHaveLength(100);
   });
 
+  it('releases the accounts of a commit that failed half-way at once, without waiting for its lease', async () => {
+    const clock = new OffsetClock();
+    let failNextBatch = false;
+    const instance = await open(1, clock, {
+      commitLeaseMs: 60_000,
+      wrapStore: (store) => ({
+        ...bindStore(store),
+        batch: (statements) => {
+          if (failNextBatch) {
+            failNextBatch = false;
+            return Promise.reject(new Error('store hiccup'));
+          }
+          return store.batch(statements);
+        },
+      }),
+    });
+    await seed(instance, 1000n);
+    const transfer = transferInput({
+      id: '31',
+      debitAccountId: CUSTOMER,
+      creditAccountId: MERCHANT,
+      amountMinor: 10n,
+    });
+    failNextBatch = true;
+    await expect(instance.app.createTransfers.execute({ transfers: [transfer] })).rejects.toThrow(
+      'store hiccup',
+    );
+    expect(await instance.app.createTransfers.execute({ transfers: [transfer] })).toEqual(['ok']);
+    const [customer] = await instance.app.lookupAccounts.execute([CUSTOMER]);
+    expect(customer.debitsPostedMinor).toBe(10n);
+  });
+
   it('never half-applies a commit, whichever write the process dies at, and a retry applies it once', async () => {
     const leaseMs = 200;
     const request = [
@@ -315,6 +347,23 @@ describe('ledger application on a real SqliteStore', () => {
     expect(writesPerCommit).toBeGreaterThanOrEqual(4);
   });
 });
+
+function bindStore(store: Store): Store {
+  return {
+    migrate: (migrations) => store.migrate(migrations),
+    get: (table, key) => store.get(table, key),
+    getMany: (table, keys) => store.getMany(table, keys),
+    query: (query) => store.query(query),
+    upsert: (table, row, options) => store.upsert(table, row, options),
+    insertIfNotExists: (table, row, options) => store.insertIfNotExists(table, row, options),
+    updateIf: (table, key, set, expected, options) =>
+      store.updateIf(table, key, set, expected, options),
+    delete: (table, key) => store.delete(table, key),
+    batch: (statements) => store.batch(statements),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
 
 /** A store that dies (every call fails from then on) at its `crashAt`-th write. */
 function crashAfterWrites(store: Store, crashAt: number, onWrite: () => number): Store {

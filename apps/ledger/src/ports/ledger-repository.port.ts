@@ -50,6 +50,13 @@ export interface LedgerRepository {
     changes: LedgerChanges,
   ): Promise<CommitOutcome>;
 
+  /**
+   * Aborts `commitId` unless it was decided already, so accounts it holds are released at once
+   * rather than after the lease. Used when a commit failed half-way with an error.
+   * @returns the decision that stands.
+   */
+  abandon(commitId: string): Promise<'committed' | 'aborted'>;
+
   lookupAccounts(ids: readonly string[]): Promise<readonly Account[]>;
   lookupTransfers(ids: readonly string[]): Promise<readonly TransferView[]>;
   /** Transfers of one account with ids above `afterTransferId`, ascending, at most `limit`. */

@@ -9,7 +9,8 @@ import {
   referencedAccountIds,
   referencedTransferIds,
 } from '../../domain/apply-ledger-requests';
-import type { LedgerRepository } from '../../ports/ledger-repository.port';
+import { LedgerInvariantViolation } from '../../domain/ledger-invariant';
+import type { CommitOutcome, LedgerRepository } from '../../ports/ledger-repository.port';
 
 export interface GroupCommitOptions {
   /** How long the first request of an idle committer waits for company. */
@@ -117,6 +118,13 @@ export class LedgerGroupCommitter {
           group.forEach((queued, index) => queued.resolve(outcomes[index]));
         } catch (error) {
           group.forEach((queued) => queued.reject(error));
+          if (error instanceof LedgerInvariantViolation) {
+            // A broken invariant is a bug: crash (after answering) rather than keep writing.
+            process.nextTick(() => {
+              throw error;
+            });
+            return;
+          }
         }
       }
     } finally {
@@ -176,7 +184,16 @@ export class LedgerGroupCommitter {
       ) {
         return result.outcomes;
       }
-      const outcome = await this.repository.commit(this.ids.nextId(), accounts.values, changes);
+      const commitId = this.ids.nextId();
+      let outcome: CommitOutcome;
+      try {
+        outcome = await this.repository.commit(commitId, accounts.values, changes);
+      } catch (error) {
+        // Release the accounts now rather than after the lease; if the decision did land, the
+        // caller's retry finds its transfers as `exists`.
+        await this.repository.abandon(commitId).catch(() => undefined);
+        throw error;
+      }
       if (outcome === 'committed') {
         return result.outcomes;
       }
