@@ -177,6 +177,7 @@ export class KafkaEventBus implements EventBus {
       options,
       publishDeadLetter: (topic, message) => this.publishDeadLetter(topic, message),
       reportError: (error) => this.logger.warn(error.message, describeCause(error)),
+      reportFailure: (error) => this.logger.error(error.message, describeCause(error)),
     });
     const tracked: Subscription = {
       stop: async () => {

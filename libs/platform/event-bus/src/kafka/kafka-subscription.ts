@@ -18,6 +18,8 @@ export interface KafkaSubscriptionDependencies {
   readonly publishDeadLetter: (topic: string, message: OutboundMessage) => Promise<void>;
   /** Problems the subscription handled itself (redelivery follows); for logs and metrics. */
   readonly reportError: (error: PlatformError) => void;
+  /** Problems someone must act on: the member stopped consuming and will not restart. */
+  readonly reportFailure: (error: PlatformError) => void;
 }
 
 /** How a fetched batch ended; only `committed` moves the fetch position past it. */
@@ -63,10 +65,14 @@ function partitionKey(topic: string, partition: number): string {
  *
  * Offsets: kafkajs auto-commit is off, and kafkajs' own fetch position (`resolveOffset`) moves
  * past a batch only after the pipeline committed that batch. A batch handler therefore returns
- * only once its messages are handled or dead-lettered and committed, which also means kafkajs
- * cannot finish a rebalance (it waits for running batch handlers) while another member could
- * already be handling the same keys: per-key order holds across rebalances, and a message is
- * redelivered only when its member died or the commit failed.
+ * only once its messages are handled or dead-lettered and committed.
+ *
+ * Rebalances: the coordinator refuses commits until every member rejoined, and kafkajs rejoins
+ * only after running batch handlers returned. When a heartbeat or commit reports a rebalance,
+ * the subscription lets running handlers finish (no new ones start), gives the uncommitted rest
+ * up and hands the protocol error back to kafkajs, which rejoins; the next owner of a partition
+ * fetches from its committed offset. No two members handle one key at once, so order per key
+ * holds; the cost is a few redeliveries.
  *
  * When the pipeline fails (a dead-letter publish failed every try), a batch exceeds
  * `batchCompletionTimeoutMs`, or its commit keeps failing, the subscription drains the pipeline
@@ -102,6 +108,18 @@ export class KafkaSubscription implements Subscription {
       },
     });
     this.pipeline = this.createPipeline();
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      // kafkajs restarts the member after retriable failures; after any other it stays down.
+      if (!event.payload.restart) {
+        this.dependencies.reportFailure(
+          new PlatformError('unavailable.bus_consumer', 'consumer stopped after a failure', {
+            retryable: false,
+            params: { topic: options.topic, groupId: options.groupId },
+            cause: event.payload.error,
+          }),
+        );
+      }
+    });
   }
 
   /**
