@@ -79,6 +79,20 @@ describe('SqliteStore', () => {
       });
     });
 
+    it('opens a private in-memory database for fast tests of callers', async () => {
+      const sut = await SqliteStore.open({ path: ':memory:' });
+      opened.push(sut);
+      await sut.migrate([HOLDS]);
+      expect(
+        await sut.insertIfNotExists('holds', { hold_id: 'h1', amount_minor: 2n ** 63n - 1n }),
+      ).toEqual({ applied: true });
+      expect(await sut.get('holds', { hold_id: 'h1' })).toEqual({
+        hold_id: 'h1',
+        amount_minor: 2n ** 63n - 1n,
+        note: null,
+      });
+    });
+
     it('sees tables another connection migrated after it opened', async () => {
       const first = await open();
       const second = await open();
