@@ -81,6 +81,41 @@ describe('RpcServer and RpcClient over a real grpc-js connection', () => {
     expect(JSON.stringify(platformError.cause)).not.toContain('secret cause text');
   });
 
+  it('keeps messages and params with non-ASCII, newlines and percent signs intact on the wire', async () => {
+    const message = 'Café déclin 100% \n second line ✓';
+    const address = await fixture.startServer({
+      probe: () =>
+        Promise.reject(
+          new PlatformError('invalid.merchant_name', message, {
+            retryable: false,
+            params: { merchant: 'Zürich Kaffee ☕', note: 'a\nb' },
+          }),
+        ),
+      relay: unusedRelay,
+    });
+    const sut = fixture.client(address, { defaultTimeoutMs: 2_000 });
+
+    await expect(sut.call('probe', request())).rejects.toMatchObject({
+      code: 'invalid.merchant_name',
+      message,
+      params: { merchant: 'Zürich Kaffee ☕', note: 'a\nb' },
+    });
+  });
+
+  it('answers INTERNAL, not a hang, when the response cannot be encoded', async () => {
+    const address = await fixture.startServer({
+      // uint64 cannot hold a negative amount: encoding fails after the handler resolved.
+      probe: () => Promise.resolve(probeResponse({ amountMinor: -1n })),
+      relay: unusedRelay,
+    });
+    const sut = fixture.client(address, { defaultTimeoutMs: 5_000 });
+
+    await expect(sut.call('probe', request())).rejects.toMatchObject({
+      code: 'internal.rpc_failed',
+      params: { grpcStatus: 'INTERNAL' },
+    });
+  });
+
   it('answers an unexpected exception with INTERNAL and a generic message, no stack', async () => {
     const events: RpcServerCallEvent[] = [];
     const address = await fixture.startServer(
@@ -226,6 +261,36 @@ describe('RpcServer and RpcClient over a real grpc-js connection', () => {
 
     await expect(call).rejects.toMatchObject({ code: 'unavailable.call_cancelled' });
     await expect(handlerAbortReason).resolves.toMatchObject({ code: 'unavailable.call_cancelled' });
+  });
+
+  it('passes a cancel on to the calls the handler made downstream', async () => {
+    let downstreamAbortReason: Promise<unknown> | undefined;
+    let downstreamStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (downstreamStarted = resolve));
+    const downstream = await fixture.startServer({
+      probe: (_request, context) => {
+        downstreamAbortReason = abortedWithin(context.signal, 5_000);
+        downstreamStarted();
+        return downstreamAbortReason.then(() => probeResponse({}));
+      },
+      relay: unusedRelay,
+    });
+    const downstreamClient = fixture.client(downstream, { defaultTimeoutMs: 10_000 });
+    const upstream = await fixture.startServer({
+      probe: unusedRelay,
+      relay: (relayed) => downstreamClient.call('probe', relayed),
+    });
+    const sut = fixture.client(upstream, { defaultTimeoutMs: 10_000 });
+    const controller = new AbortController();
+
+    const call = sut.call('relay', request(), { signal: controller.signal });
+    await started;
+    controller.abort();
+
+    await expect(call).rejects.toMatchObject({ code: 'unavailable.call_cancelled' });
+    await expect(downstreamAbortReason).resolves.toMatchObject({
+      code: 'unavailable.call_cancelled',
+    });
   });
 
   it('lets a handler refuse work it has no time for (assertTimeRemaining)', async () => {

@@ -19,7 +19,7 @@ import {
   type RpcCallContext,
   type RpcCallScope,
 } from './rpc-call-context';
-import { CALL_CANCELLED_CODE, toServerErrorResponse } from './rpc-status';
+import { CALL_CANCELLED_CODE, GENERIC_INTERNAL_MESSAGE, toServerErrorResponse } from './rpc-status';
 import { extractTraceContext, traceparentOf } from './rpc-trace-context';
 import type { RequestOf, ResponseOf, RpcServiceDefinition, UnaryMethodName } from './rpc-types';
 
@@ -279,7 +279,13 @@ export class RpcServer {
             callback(response);
             finish(response.code ?? GrpcStatus.INTERNAL, error);
           },
-        );
+        )
+        .catch((sendError: unknown) => {
+          // Sending itself failed (e.g. grpc-js refused a metadata value): answer INTERNAL
+          // rather than leave the caller waiting for its deadline.
+          callback({ code: GrpcStatus.INTERNAL, details: GENERIC_INTERNAL_MESSAGE });
+          finish(GrpcStatus.INTERNAL, sendError);
+        });
     };
   }
 }

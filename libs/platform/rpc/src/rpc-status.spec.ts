@@ -1,5 +1,7 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
+import fc from 'fast-check';
+
 import { PlatformError, type PlatformErrorCategory } from '@corebank/platform-errors';
 
 import {
@@ -57,6 +59,39 @@ describe('PlatformError <-> gRPC status', () => {
     },
   );
 
+  it('round-trips any code, message and scalar params unchanged (property)', () => {
+    const category = fc.constantFrom(...table.map(([name]) => name));
+    const detail = fc.stringMatching(/^[a-z0-9_]{1,40}$/);
+    const scalar = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.boolean(),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    const params = fc.dictionary(fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,15}$/), scalar, {
+      maxKeys: 6,
+    });
+    fc.assert(
+      fc.property(
+        category,
+        detail,
+        fc.string(),
+        params,
+        fc.boolean(),
+        (name, rest, message, safe, retryable) => {
+          const { clientError } = roundTrip(
+            new PlatformError(`${name}.${rest}`, message, { retryable, params: safe }),
+          );
+          expect(clientError.code).toBe(`${name}.${rest}`);
+          expect(clientError.message).toBe(message);
+          expect(clientError.retryable).toBe(retryable);
+          expect(clientError.params).toEqual(JSON.parse(JSON.stringify(safe)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('sends an unknown exception as INTERNAL with a generic message and nothing else', () => {
     const response = toServerErrorResponse(new Error('PAN 4111111111111111 at db.ts:12'));
 
@@ -83,6 +118,22 @@ describe('PlatformError <-> gRPC status', () => {
     );
   });
 
+  it('sends a PlatformError with a malformed code under its category as unspecified', () => {
+    const malformed = new PlatformError('invalid.Montant_négatif', 'negative amount', {
+      retryable: false,
+      params: { field: 'amountMinor' },
+    });
+
+    const { status, clientError } = roundTrip(malformed);
+
+    expect(status).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(clientError).toMatchObject({
+      code: 'invalid.unspecified',
+      message: 'negative amount',
+      params: { field: 'amountMinor' },
+    });
+  });
+
   it('does not trust a malformed or unknown error code from the wire', () => {
     for (const wireCode of ['bogus.thing', 'TIMEOUT.x', 'timeout', 'timeout.<script>']) {
       const metadata = new Metadata();
@@ -97,7 +148,10 @@ describe('PlatformError <-> gRPC status', () => {
   it('ignores params that are not a flat JSON object of scalars', () => {
     const metadata = new Metadata();
     metadata.set(ERROR_CODE_METADATA_KEY, 'invalid.amount');
-    metadata.set('corebank-error-params', '{"ok":"yes","nested":{"a":1},"list":[1]}');
+    metadata.set(
+      'corebank-error-params-bin',
+      Buffer.from('{"ok":"yes","nested":{"a":1},"list":[1]}', 'utf8'),
+    );
 
     const sut = platformErrorFromServiceError(received(GrpcStatus.INVALID_ARGUMENT, 'x', metadata));
 

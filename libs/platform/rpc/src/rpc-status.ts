@@ -21,7 +21,11 @@ import {
 
 export const ERROR_CODE_METADATA_KEY = 'corebank-error-code';
 export const ERROR_RETRYABLE_METADATA_KEY = 'corebank-error-retryable';
-export const ERROR_PARAMS_METADATA_KEY = 'corebank-error-params';
+/**
+ * A binary (`-bin`) key: params are UTF-8 JSON, and ASCII metadata values cannot carry
+ * non-ASCII text (a merchant's name) safely; grpc-js base64-encodes binary values on the wire.
+ */
+export const ERROR_PARAMS_METADATA_KEY = 'corebank-error-params-bin';
 
 const STATUS_BY_CATEGORY: Readonly<Record<PlatformErrorCategory, GrpcStatus>> = {
   timeout: GrpcStatus.DEADLINE_EXCEEDED,
@@ -52,15 +56,13 @@ export function grpcStatusForCategory(category: PlatformErrorCategory): GrpcStat
 
 /** Server side: what goes on the wire for an error a handler threw. */
 export function toServerErrorResponse(error: unknown): ServerErrorResponse {
-  const platformError = isPlatformError(error)
-    ? error
-    : new PlatformError('internal.unexpected', GENERIC_INTERNAL_MESSAGE, { retryable: false });
+  const platformError = wireSafe(error);
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, platformError.code);
   metadata.set(ERROR_RETRYABLE_METADATA_KEY, platformError.retryable ? 'true' : 'false');
   const params = platformError.params;
   if (Object.keys(params).length > 0) {
-    metadata.set(ERROR_PARAMS_METADATA_KEY, JSON.stringify(params));
+    metadata.set(ERROR_PARAMS_METADATA_KEY, Buffer.from(JSON.stringify(params), 'utf8'));
   }
   // A plain object, not an Error: grpc-js only reads code/details/metadata, and no stack is built.
   return {
@@ -70,6 +72,25 @@ export function toServerErrorResponse(error: unknown): ServerErrorResponse {
     details: platformError.message,
     metadata,
   };
+}
+
+/**
+ * The error as it may be sent. A code that does not follow `<category>.<lower_snake>` could not
+ * be trusted by the client (and a non-ASCII one would make grpc-js refuse the whole response,
+ * leaving the caller to time out), so it keeps its category, message and flag under
+ * `<category>.unspecified`; an unknown category, or anything not a PlatformError, is internal.
+ */
+function wireSafe(error: unknown): PlatformError {
+  if (!isPlatformError(error) || !CATEGORIES.has(error.category)) {
+    return new PlatformError('internal.unexpected', GENERIC_INTERNAL_MESSAGE, { retryable: false });
+  }
+  if (ERROR_CODE_PATTERN.test(error.code)) {
+    return error;
+  }
+  return new PlatformError(`${error.category}.unspecified`, error.message, {
+    retryable: error.retryable,
+    params: error.params,
+  });
 }
 
 /**
@@ -84,7 +105,7 @@ export function platformErrorFromServiceError(error: ServiceError): PlatformErro
   if (wireCode !== undefined && match !== null && CATEGORIES.has(match[1])) {
     return new PlatformError(wireCode as PlatformError['code'], error.details, {
       retryable: firstString(error.metadata, ERROR_RETRYABLE_METADATA_KEY) === 'true',
-      params: parseParams(firstString(error.metadata, ERROR_PARAMS_METADATA_KEY)),
+      params: parseParams(firstBuffer(error.metadata, ERROR_PARAMS_METADATA_KEY)?.toString('utf8')),
       cause: error,
     });
   }
@@ -160,6 +181,11 @@ function transportError(error: ServiceError): PlatformError {
 function firstString(metadata: Metadata | undefined, key: string): string | undefined {
   const value = metadata?.get(key)[0];
   return typeof value === 'string' ? value : undefined;
+}
+
+function firstBuffer(metadata: Metadata | undefined, key: string): Buffer | undefined {
+  const value = metadata?.get(key)[0];
+  return Buffer.isBuffer(value) ? value : undefined;
 }
 
 function parseParams(json: string | undefined): SafeParams {
