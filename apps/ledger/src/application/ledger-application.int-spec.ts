@@ -234,6 +234,30 @@ describe('ledger application on a real SqliteStore', () => {
     expect(page.transfers).toHaveLength(100);
   });
 
+  it('drops a request whose deadline passed before its group started, writing nothing', async () => {
+    const clock = new OffsetClock();
+    const { app } = await open(1, clock);
+    await seed({ app } as LedgerInstance, 1000n);
+    const transfer = transferInput({
+      id: '41',
+      debitAccountId: CUSTOMER,
+      creditAccountId: MERCHANT,
+      amountMinor: 10n,
+    });
+    await expect(
+      app.createTransfers.execute({ transfers: [transfer], deadlineMs: clock.nowMs() - 1 }),
+    ).rejects.toMatchObject({
+      code: 'timeout.ledger_deadline_passed',
+    });
+    expect(await app.lookupTransfers.execute(['41'])).toEqual([]);
+    expect(
+      await app.createTransfers.execute({
+        transfers: [transfer],
+        deadlineMs: clock.nowMs() + 10_000,
+      }),
+    ).toEqual(['ok']);
+  });
+
   it('releases the accounts of a commit that failed half-way at once, without waiting for its lease', async () => {
     const clock = new OffsetClock();
     let failNextBatch = false;

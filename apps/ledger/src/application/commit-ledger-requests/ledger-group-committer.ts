@@ -27,6 +27,8 @@ export interface GroupCommitOptions {
 
 interface QueuedRequest {
   readonly request: LedgerRequest;
+  /** Epoch ms after which the caller no longer waits; undefined for no deadline. */
+  readonly deadlineMs: number | undefined;
   readonly itemCount: number;
   readonly resolve: (outcome: LedgerRequestOutcome) => void;
   readonly reject: (error: unknown) => void;
@@ -60,9 +62,11 @@ export class LedgerGroupCommitter {
   /**
    * @throws PlatformError `exhausted.ledger_queue_full` (retryable) when the queue is full,
    *   `conflict.ledger_contention` (retryable) when the group could not commit within its
-   *   attempts, `unavailable.ledger_closed` after close(), or the store's errors.
+   *   attempts, `timeout.ledger_deadline_passed` (retryable) when `deadlineMs` passed before the
+   *   request's group started (nothing was written), `unavailable.ledger_closed` after close(),
+   *   or the store's errors.
    */
-  submit(request: LedgerRequest): Promise<LedgerRequestOutcome> {
+  submit(request: LedgerRequest, deadlineMs?: number): Promise<LedgerRequestOutcome> {
     if (this.closed) {
       return Promise.reject(
         new PlatformError('unavailable.ledger_closed', 'the ledger is shutting down', {
@@ -80,7 +84,7 @@ export class LedgerGroupCommitter {
       );
     }
     return new Promise<LedgerRequestOutcome>((resolve, reject) => {
-      this.queue.push({ request, itemCount, resolve, reject });
+      this.queue.push({ request, deadlineMs, itemCount, resolve, reject });
       this.queuedItems += itemCount;
       this.schedule();
     });
@@ -112,7 +116,10 @@ export class LedgerGroupCommitter {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const group = this.takeGroup();
+        const group = this.withoutLateRequests(this.takeGroup());
+        if (group.length === 0) {
+          continue;
+        }
         try {
           const outcomes = await this.commitGroup(group.map((queued) => queued.request));
           group.forEach((queued, index) => queued.resolve(outcomes[index]));
@@ -130,6 +137,26 @@ export class LedgerGroupCommitter {
     } finally {
       this.draining = false;
     }
+  }
+
+  /** A caller that stopped waiting must not find its transfers committed later: drop it first. */
+  private withoutLateRequests(group: readonly QueuedRequest[]): QueuedRequest[] {
+    const nowMs = this.clock.nowMs();
+    return group.filter((queued) => {
+      if (queued.deadlineMs === undefined || nowMs < queued.deadlineMs) {
+        return true;
+      }
+      queued.reject(
+        new PlatformError(
+          'timeout.ledger_deadline_passed',
+          'the deadline passed before the commit',
+          {
+            retryable: true,
+          },
+        ),
+      );
+      return false;
+    });
   }
 
   private takeGroup(): QueuedRequest[] {

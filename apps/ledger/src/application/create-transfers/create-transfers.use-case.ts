@@ -12,7 +12,8 @@ export class CreateTransfersUseCase {
   /**
    * Applies the transfers in order; one result per transfer (business outcomes, never thrown).
    * @throws PlatformError `invalid.ledger_batch_too_large` above 8,190 transfers, and the
-   *   committer's retryable errors (`exhausted.ledger_queue_full`, `conflict.ledger_contention`).
+   *   committer's retryable errors (`exhausted.ledger_queue_full`, `conflict.ledger_contention`,
+   *   `timeout.ledger_deadline_passed`).
    */
   async execute(command: CreateTransfersCommand): Promise<readonly CreateTransferResult[]> {
     if (command.transfers.length > CREATE_TRANSFERS_BATCH_MAX) {
@@ -28,10 +29,10 @@ export class CreateTransfersUseCase {
     if (command.transfers.length === 0) {
       return [];
     }
-    const outcome = await this.committer.submit({
-      kind: 'create_transfers',
-      transfers: command.transfers,
-    });
+    const outcome = await this.committer.submit(
+      { kind: 'create_transfers', transfers: command.transfers },
+      command.deadlineMs,
+    );
     if (outcome.kind !== 'create_transfers') {
       throw new Error('the committer answered a transfer request with another kind');
     }

@@ -49,9 +49,10 @@ export function createLedgerGrpcHandlers(app: LedgerApplication): LedgerHandlers
         ),
       };
     },
-    createTransfers: async (request) => {
+    createTransfers: async (request, context) => {
       const results = await app.createTransfers.execute({
         transfers: request.transfers.map(transferInputFromWire),
+        ...(context.deadlineMs === undefined ? {} : { deadlineMs: context.deadlineMs }),
       });
       return { results: results.map(transferResultToWire) };
     },
