@@ -195,6 +195,34 @@ export class GrpcLedgerHolds implements LedgerHolds {
     };
   }
 
+  async voidHoldIfPending(holdTransferId: string, chainId: string): Promise<boolean> {
+    const { transfers } = await this.ledger.call('lookupTransfers', { ids: [holdTransferId] });
+    const hold = transfers[0];
+    if (hold?.pendingStatus !== ledgerV1.PendingStatus.PENDING_STATUS_PENDING) {
+      return false;
+    }
+    const release = {
+      ...emptyTransfer(),
+      id: deriveLedgerId(`${chainId}:void:${holdTransferId}`),
+      pendingId: holdTransferId,
+      currencyCode: hold.currencyCode,
+      userData: 'card_hold_release',
+      flags: { ...noFlags(), voidPendingTransfer: true },
+    };
+    const { results } = await this.ledger.call('createTransfers', { transfers: [release] });
+    const result = results[0];
+    if (
+      result === Result.CREATE_TRANSFER_RESULT_OK ||
+      result === Result.CREATE_TRANSFER_RESULT_EXISTS
+    ) {
+      return true;
+    }
+    if (isHoldGone(result)) {
+      return false;
+    }
+    throw ledgerRefused(results);
+  }
+
   private async customerAvailableMinor(accountId: string): Promise<bigint> {
     const { balances } = await this.ledger.call('getAccountBalances', { accountIds: [accountId] });
     return BigInt(balances[0]?.availableBalanceMinor ?? '0');

@@ -46,6 +46,12 @@ export interface LedgerHolds {
   /** Moves money from the bank's funding account in; repays any overdraft drawn first. */
   fund(accounts: CustomerLedgerAccounts, transferId: string, amountMinor: bigint): Promise<void>;
   balance(accounts: CustomerLedgerAccounts): Promise<CustomerBalance>;
+  /**
+   * Voids the pending transfer `holdTransferId` if the ledger has it and it is still pending,
+   * whatever account it is on: used when we do not know whether a timed-out call placed it.
+   * Returns whether a hold was released.
+   */
+  voidHoldIfPending(holdTransferId: string, chainId: string): Promise<boolean>;
 }
 
 export const LEDGER_HOLDS = Symbol('LEDGER_HOLDS');

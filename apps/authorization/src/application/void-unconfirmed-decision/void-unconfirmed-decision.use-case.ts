@@ -57,8 +57,23 @@ export class VoidUnconfirmedDecisionUseCase {
     const { store, locks, settings } = this.dependencies;
     const existing = await store.getProcessed(command.txnId);
     if (existing === undefined) {
+      // Recorded first, so a ProcessCardMessage arriving later replays the decline. Then, in case
+      // a timed-out call of ours did reach the ledger, release the hold it would have placed.
       await store.commit({ processed: this.neverSeenRecord(command), outbox: [] });
-      return { holdReleased: false };
+      const holdReleased = await this.dependencies.ledger.voidHoldIfPending(
+        deriveLedgerId(`txn:${command.txnId}:hold`),
+        `txn:${command.txnId}:void_unconfirmed`,
+      );
+      if (holdReleased) {
+        await store.commit({
+          processed: {
+            ...this.neverSeenRecord(command),
+            flags: ['voided_before_seen', 'hold_released'],
+          },
+          outbox: [],
+        });
+      }
+      return { holdReleased };
     }
     if (existing.decision === 'voided') {
       return { holdReleased: existing.flags.includes('hold_released') };
