@@ -15,3 +15,4 @@ export {
 } from './cassandra/render-cql';
 export { createStore, type StoreConfig } from './create-store';
 export { parseReplication, storeConfigSchema, type StoreConfigDefaults } from './config';
+export { StoreModule, type StoreModuleOptions } from './store.module';
