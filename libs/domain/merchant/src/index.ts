@@ -22,3 +22,24 @@ export {
   isInMccGroup,
   mccGroupsOf,
 } from './mcc-groups';
+export {
+  type EnrichMerchantOptions,
+  type MerchantEnrichment,
+  type RawMerchantFields,
+  enrichMerchant,
+} from './directory/enrich-merchant';
+export {
+  type DirectoryMatch,
+  type MerchantDirectory,
+  MERCHANT_DIRECTORY,
+  createMerchantDirectory,
+  merchantGroupIdOf,
+} from './directory/merchant-directory';
+export { type MerchantDirectoryEntry } from './directory/merchant-directory-entry';
+export { CATEGORY_EMOJI } from './cleaning/category-emoji';
+export {
+  type MerchantNameFields,
+  UNKNOWN_MERCHANT_NAME,
+  cleanMerchantName,
+} from './cleaning/clean-merchant-name';
+export { MERCHANT_TEXT_LENGTH_MAX, hygieneMerchantText } from './cleaning/text-hygiene';
