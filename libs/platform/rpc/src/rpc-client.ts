@@ -79,6 +79,7 @@ export interface RpcClientOptions<Definition extends RpcServiceDefinition> {
   breaker?: RpcBreakerOptions | false;
   hedge?: RpcHedgeOptions<UnaryMethodName<Definition>>;
   channelOptions?: Partial<ClientOptions>;
+  /** Deadlines and durations; must follow the wall clock, as grpc-js deadlines do. */
   clock?: Clock;
   /** Source of jitter in [0, 1); injectable so tests can pin backoff. */
   random?: () => number;

@@ -54,7 +54,10 @@ export interface RpcServerOptions {
   /** grpc-js server options, e.g. `grpc.max_receive_message_length`. */
   channelOptions?: ChannelOptions;
   onCallCompleted?: (event: RpcServerCallEvent) => void;
-  /** Used for `remainingMs()`; grpc-js computes deadlines from the system clock. */
+  /**
+   * Used for `remainingMs()` and durations. It must follow the wall clock: grpc-js computes
+   * deadlines from `Date.now()`, so a manual clock would disagree with them.
+   */
   clock?: Clock;
   /**
    * Calls handled at once; beyond this a call is refused at once with `exhausted.rpc_server_busy`
@@ -242,7 +245,13 @@ export class RpcServer {
         traceContext: trace.setSpan(parentContext, span),
       };
 
+      let finished = false;
       const finish = (status: GrpcStatus, error: unknown): void => {
+        // Once only, even if an onCallCompleted hook throws and the fallback below runs.
+        if (finished) {
+          return;
+        }
+        finished = true;
         this.inFlightCallCount -= 1;
         clearTimeout(deadlineTimer);
         call.removeListener('cancelled', onCancelled);
@@ -282,9 +291,12 @@ export class RpcServer {
         )
         .catch((sendError: unknown) => {
           // Sending itself failed (e.g. grpc-js refused a metadata value): answer INTERNAL
-          // rather than leave the caller waiting for its deadline.
-          callback({ code: GrpcStatus.INTERNAL, details: GENERIC_INTERNAL_MESSAGE });
-          finish(GrpcStatus.INTERNAL, sendError);
+          // rather than leave the caller waiting for its deadline. grpc-js ignores a second
+          // answer if the first one did go out.
+          if (!finished) {
+            callback({ code: GrpcStatus.INTERNAL, details: GENERIC_INTERNAL_MESSAGE });
+            finish(GrpcStatus.INTERNAL, sendError);
+          }
         });
     };
   }
