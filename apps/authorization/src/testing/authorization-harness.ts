@@ -207,7 +207,7 @@ export class AuthorizationHarness {
 export function txnIdOf(event: EventEnvelope): string | undefined {
   const data = event.data;
   if (typeof data === 'object' && data !== null && 'txnId' in data) {
-    const txnId = (data as { txnId: unknown }).txnId;
+    const txnId = data.txnId;
     return typeof txnId === 'string' ? txnId : undefined;
   }
   return undefined;

@@ -75,11 +75,15 @@ function waitForPort(child: ChildProcess, stderr: readonly string[]): Promise<nu
       child.kill('SIGKILL');
       reject(new Error(`ledger did not start in time: ${stderr.join('')}`));
     }, START_TIMEOUT_MS);
-    const lines = createInterface({ input: child.stdout ?? process.stdin });
+    if (child.stdout === null) {
+      reject(new Error('ledger stdout is not piped'));
+      return;
+    }
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const parsed: unknown = safeJson(line);
       if (typeof parsed === 'object' && parsed !== null && 'grpcPort' in parsed) {
-        const port = (parsed as { grpcPort: unknown }).grpcPort;
+        const port = parsed.grpcPort;
         if (typeof port === 'number') {
           clearTimeout(timer);
           resolve(port);
