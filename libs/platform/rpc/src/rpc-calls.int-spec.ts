@@ -223,6 +223,39 @@ describe('RpcServer and RpcClient over a real grpc-js connection', () => {
     expect(downstreamCallCount).toBe(0);
   });
 
+  it('runs a detached call after the upstream deadline passed, with its own timeout', async () => {
+    const downstream = await fixture.startServer({
+      probe: (_request, context) =>
+        Promise.resolve(probeResponse({ remainingMs: BigInt(Math.round(context.remainingMs())) })),
+      relay: unusedRelay,
+    });
+    const downstreamClient = fixture.client(downstream, { defaultTimeoutMs: 60_000 });
+    let compensation: Promise<unknown> | undefined;
+    const upstream = await fixture.startServer({
+      probe: unusedRelay,
+      relay: async (relayed, context) => {
+        await abortedWithin(context.signal, 5_000);
+        compensation = downstreamClient.call('probe', relayed, {
+          detached: true,
+          timeoutMs: 3_000,
+        });
+        return probeResponse({});
+      },
+    });
+    const sut = fixture.client(upstream, { defaultTimeoutMs: 60_000 });
+
+    await expect(sut.call('relay', request(), { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'timeout.deadline_exceeded',
+    });
+    for (let wait = 0; wait < 100 && compensation === undefined; wait += 1) {
+      await delay(20);
+    }
+
+    const response = (await compensation) as { remainingMs: bigint };
+    expect(response.remainingMs).toBeGreaterThan(100n);
+    expect(response.remainingMs).toBeLessThanOrEqual(3_000n);
+  });
+
   it('aborts the handler signal when the deadline passes and tells the client', async () => {
     let handlerAbortReason: Promise<unknown> | undefined;
     const address = await fixture.startServer({

@@ -93,6 +93,12 @@ export interface RpcCallOptions {
   metadata?: Metadata;
   /** Cancels the call (all attempts) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Ignore the deadline and cancellation of the call being served (the trace still continues).
+   * For compensations that must run after the upstream caller gave up, such as voiding a hold
+   * whose decision was never delivered (ARCHITECTURE §5); `timeoutMs` still bounds them.
+   */
+  detached?: boolean;
 }
 
 export type RpcCircuitState = 'closed' | 'open' | 'half_open';
@@ -201,12 +207,13 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
     const startedAtMs = this.clock.nowMs();
     const scope = currentRpcCallScope();
     const ownDeadlineMs = startedAtMs + (callOptions.timeoutMs ?? this.options.defaultTimeoutMs);
-    const upstreamDeadlineMs = scope?.callContext.deadlineMs;
+    const upstream = callOptions.detached === true ? undefined : scope?.callContext;
+    const upstreamDeadlineMs = upstream?.deadlineMs;
     const deadlineMs =
       upstreamDeadlineMs === undefined
         ? ownDeadlineMs
         : Math.min(ownDeadlineMs, upstreamDeadlineMs);
-    const signal = combineSignals([scope?.callContext.signal, callOptions.signal]);
+    const signal = combineSignals([upstream?.signal, callOptions.signal]);
 
     // Prefer the active OpenTelemetry context; fall back to the served call's scope so the trace
     // continues even when no context manager is registered in this process.
