@@ -354,6 +354,48 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     expect(deadLetterEnds.map((partition) => partition.offset)).toEqual(['1']);
   });
 
+  it('gives a batch up after batchCompletionTimeoutMs and fetches it again from the committed offset', async () => {
+    const topic = 'bus.slow.posted.v1';
+    await cluster.createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
+    const logger = collectingLogger();
+    const sut = new KafkaEventBus(
+      { ...testConfig(cluster, 'slow-spec'), batchCompletionTimeoutMs: 1_000 },
+      { logger },
+    );
+    const handled: number[] = [];
+    const attempts: number[] = [];
+    try {
+      await sut.publish(
+        topic,
+        [0, 1, 2].map((sequence) => event('account-1', sequence)),
+      );
+      const subscription = await sut.subscribe({
+        topic,
+        groupId: 'slow-spec',
+        handler: async (delivered, context) => {
+          if (sequenceOf(delivered) === 0 && handled.length === 0) {
+            // Slower than the batch may take: the batch is given up while this still runs.
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+          }
+          handled.push(sequenceOf(delivered));
+          attempts.push(context.attempt);
+        },
+      });
+      await waitFor(() => handled.includes(2), 20_000);
+      await subscription.stop();
+    } finally {
+      await sut.close();
+    }
+    expect(logger.entries.some((entry) => entry.includes('batch did not finish in time'))).toBe(
+      true,
+    );
+    // The slow handler finished before anything was fetched again, and nothing was skipped.
+    expect(handled.slice(0, 1)).toEqual([0]);
+    expect([...new Set(handled)]).toEqual([0, 1, 2]);
+    // A slow handler is not a failed one: every delivery was a first attempt.
+    expect(new Set(attempts)).toEqual(new Set([1]));
+  });
+
   it('refuses invalid events before sending and any call after close', async () => {
     const sut = new KafkaEventBus(testConfig(cluster, 'refusal-spec'), {
       logger: collectingLogger(),
