@@ -333,10 +333,13 @@ describe('ledger over gRPC (child processes, real client)', () => {
         }
       }
     };
-    const writers = Array.from({ length: 4 }, () => writer());
-    while (acknowledged.size < 200) {
+    let writersDone = 0;
+    const writers = Array.from({ length: 4 }, () => writer().finally(() => (writersDone += 1)));
+    while (acknowledged.size < 200 && writersDone < writers.length) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // The kill must land while the stream is still flowing.
+    expect(writersDone).toBe(0);
     killed = true;
     await ledger.kill();
     await Promise.all(writers);
