@@ -47,16 +47,14 @@ const descriptorPiece = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 6 }),
 );
 const descriptor = fc.oneof(
-  fc
-    .array(descriptorPiece, { maxLength: 8 })
-    .chain((pieces) =>
-      fc
-        .array(fc.constantFrom(' ', '', '  '), {
-          minLength: pieces.length,
-          maxLength: pieces.length,
-        })
-        .map((gaps) => pieces.map((piece, index) => piece + gaps[index]).join('')),
-    ),
+  fc.array(descriptorPiece, { maxLength: 8 }).chain((pieces) =>
+    fc
+      .array(fc.constantFrom(' ', '', '  '), {
+        minLength: pieces.length,
+        maxLength: pieces.length,
+      })
+      .map((gaps) => pieces.map((piece, index) => piece + gaps[index]).join('')),
+  ),
   fc.string({ unit: 'binary', maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
 );

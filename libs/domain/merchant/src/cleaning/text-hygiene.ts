@@ -8,17 +8,21 @@ const INVISIBLE_FORMAT_CHARACTERS = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\uf
 const UNPAIRED_SURROGATES =
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const WHITESPACE_RUN = /\s+/g;
+const ASCII_ONLY = /^[\u0000-\u007f]*$/;
 
 /** Longer than any scheme's merchant name field (DE43 name is 22–25, Merch_Name up to 40ish). */
 export const MERCHANT_TEXT_LENGTH_MAX = 64;
 
 export function hygieneMerchantText(raw: string, lengthMax = MERCHANT_TEXT_LENGTH_MAX): string {
-  const cleaned = raw
-    .replace(UNPAIRED_SURROGATES, '')
-    .replace(INVISIBLE_FORMAT_CHARACTERS, '')
-    .replace(CONTROL_CHARACTERS, ' ')
-    .replace(WHITESPACE_RUN, ' ')
-    .trim();
+  // Most descriptors are plain ASCII, which can hold neither surrogates nor format characters.
+  const visible = ASCII_ONLY.test(raw)
+    ? raw
+    : raw.replace(UNPAIRED_SURROGATES, '').replace(INVISIBLE_FORMAT_CHARACTERS, '');
+  const cleaned = visible.replace(CONTROL_CHARACTERS, ' ').replace(WHITESPACE_RUN, ' ').trim();
+  // A string never has more code points than UTF-16 units, so short ones skip the split.
+  if (cleaned.length <= lengthMax) {
+    return cleaned;
+  }
   const codePoints = Array.from(cleaned);
   return codePoints.length <= lengthMax
     ? cleaned
@@ -38,6 +42,9 @@ export function lowerCaseSameLength(text: string): string {
 }
 
 function mapSameLength(text: string, map: (character: string) => string): string {
+  if (ASCII_ONLY.test(text)) {
+    return map(text);
+  }
   let mapped = '';
   for (const character of text) {
     const candidate = map(character);

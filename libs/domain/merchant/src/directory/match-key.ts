@@ -12,15 +12,18 @@ export interface MatchKey {
   readonly wordEnds: readonly number[];
 }
 
+const ASCII_ONLY = /^[\u0000-\u007f]*$/;
 const COMBINING_MARKS = /\p{M}/gu;
 const APOSTROPHES = /['’`]/g;
 const WORD = /[A-Z0-9&]+/g;
 const LEADING_WWW = /^WWW\./;
 
 export function matchKeyOf(text: string): MatchKey {
-  const upper = upperCaseSameLength(
-    hygieneMerchantText(text).normalize('NFKD').replace(COMBINING_MARKS, ''),
-  )
+  const hygiened = hygieneMerchantText(text);
+  const withoutAccents = ASCII_ONLY.test(hygiened)
+    ? hygiened
+    : hygiened.normalize('NFKD').replace(COMBINING_MARKS, '');
+  const upper = upperCaseSameLength(withoutAccents)
     .replace(APOSTROPHES, '')
     .replace(LEADING_WWW, '');
   let compact = '';
