@@ -195,7 +195,7 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
       await wireReader.disconnect();
       await sut.close();
     }
-  });
+  }, 90_000);
 
   it('keeps every event and per-key order while members join and leave the group', async () => {
     const topic = 'bus.rebalance.posted.v1';
@@ -253,7 +253,7 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     expect(receivedBy.first).toBeGreaterThan(0);
     expect(receivedBy.second).toBeGreaterThan(0);
     assertOrderedPerKey(received);
-  });
+  }, 120_000);
 
   it('rides out produce requests the brokers refuse, and reports an unreachable cluster', async () => {
     const topic = 'bus.refused.posted.v1';
