@@ -1,4 +1,5 @@
 export * from './health/health';
+export * from './http/ops-http-handler';
 export * from './logging/logger';
 export * from './logging/redaction';
 export * from './metrics/metrics';
