@@ -108,6 +108,11 @@ export class AuthorizationHarness {
     rmSync(this.directory, { recursive: true, force: true });
   }
 
+  /** `host:port` of the service's gRPC server. */
+  get address(): string {
+    return `127.0.0.1:${this.service.port}`;
+  }
+
   /** Simulates the ledger's database going down: the process dies. */
   async killLedger(): Promise<void> {
     await this.ledger.kill();

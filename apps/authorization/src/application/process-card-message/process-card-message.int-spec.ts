@@ -1,5 +1,6 @@
 import { isPlatformError } from '@corebank/platform-errors';
 
+import { runCardsCli } from '../../cli/cards-cli';
 import { AuthorizationHarness, dataOf, type TestCard } from '../../testing/authorization-harness';
 
 // A real ledger child process plus the service; each scenario opens its own account and card
@@ -595,6 +596,41 @@ describe('VoidUnconfirmedDecision', () => {
       reason: 'deadline',
     });
     await expectBalance(card, 10_000n, 10_000n);
+  });
+});
+
+describe('cards CLI', () => {
+  async function cli(...argv: string[]): Promise<Record<string, unknown>> {
+    const lines: string[] = [];
+    const code = await runCardsCli(['--address', harness.address, ...argv], (line) =>
+      lines.push(line),
+    );
+    expect(code).toBe(0);
+    return JSON.parse(lines.join('')) as Record<string, unknown>;
+  }
+
+  it('opens, funds, issues, freezes and blocks gambling through the API', async () => {
+    const account = await cli('open-account', 'GBP');
+    const accountId = String(account['accountId']);
+    const funded = await cli('fund', accountId, '2500');
+    expect(funded['balance']).toMatchObject({ ledgerBalanceMinor: '2500' });
+    const card = await cli('issue-card', accountId, '--last-four', '4321');
+    const token = String(card['token']);
+    expect(token).toMatch(/^\d{9}$/);
+    expect((await cli('freeze', token))['status']).toBe(3);
+    expect((await harness.send(purchase({ token, accountId }, 100n))).responseCode).toBe('62');
+    expect((await cli('unfreeze', token))['status']).toBe(2);
+    await cli('block-gambling', token);
+    const gambling = purchase({ token, accountId }, 100n, { mcc: '7995' });
+    expect((await harness.send(gambling)).responseCode).toBe('57');
+  });
+
+  it('prints usage and exits 2 for an unknown command', async () => {
+    const lines: string[] = [];
+    expect(
+      await runCardsCli(['--address', harness.address, 'nope'], (line) => lines.push(line)),
+    ).toBe(2);
+    expect(lines.join('')).toContain('usage');
   });
 });
 
