@@ -1,1 +1,37 @@
-export {};
+export { TRANSACTION_TOPICS, type TransactionTopic, UNKNOWN_ACCOUNT_KEY } from './topics';
+export {
+  AUTHORIZATION_TRANSACTION_EVENT_TYPES,
+  type AuthorizationTransactionData,
+  type AuthorizationTransactionDataJson,
+  authorizationTransactionDataSchema,
+  authorizationTransactionDataToJson,
+  type AuthorizationTransactionEvent,
+  type AuthorizationTransactionEventType,
+  authorizationTransactionEventTypeSchema,
+  CARD_MESSAGE_KINDS,
+  type CardMessageKind,
+  minorUnitsSchema,
+  parseAuthorizationTransactionEvent,
+  type ParseResult,
+  type RawMerchantFieldsData,
+  rawMerchantFieldsSchema,
+} from './authorization-transaction';
+export {
+  type EnrichedMerchant,
+  enrichedMerchantSchema,
+  type EnrichedTransactionData,
+  type EnrichedTransactionDataJson,
+  enrichedTransactionDataToJson,
+  enrichedTransactionDataSchema,
+  type EnrichedTransactionEvent,
+  enrichedTransactionEventId,
+  type EnrichmentStatus,
+  enrichmentStatusSchema,
+  type MerchantAddress,
+  merchantAddressSchema,
+  merchantIdSchema,
+  parseEnrichedTransactionEvent,
+  SOURCE_EVENT_ID_LENGTH_MAX,
+  UNENRICHED_REASONS,
+  type UnenrichedReason,
+} from './enriched-transaction';
