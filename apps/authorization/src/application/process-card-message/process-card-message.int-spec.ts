@@ -582,6 +582,28 @@ describe('VoidUnconfirmedDecision', () => {
     await expectBalance(card, 10_000n, 10_000n);
   });
 
+  it('after a void, the processor stand-in approval (Y, A) places the hold after all', async () => {
+    const card = await harness.openCard();
+    const message = purchase(card, 1250n);
+    await harness.authorization.call('voidUnconfirmedDecision', {
+      txnId: message.txnId,
+      answeredResponseCode: '91',
+      reason: 'deadline',
+    });
+    const standIn = {
+      ...message,
+      authorisedByProcessor: true,
+      sendingAttemptCount: 1,
+      txnStatCode: 'A',
+      payloadHash: `${message.payloadHash}-stand-in`,
+    };
+    expect((await harness.send(standIn)).acknowledged).toBe(true);
+    await harness.send(standIn);
+    await expectBalance(card, 10_000n, 8_750n);
+    const events = await harness.eventsFor(message.txnId);
+    expect(events.map((event) => event.type)).toEqual(['authorization.transaction.authorized.v1']);
+  });
+
   it('an exhausted deadline is refused before any work', async () => {
     const card = await harness.openCard();
     const message = purchase(card, 1250n);

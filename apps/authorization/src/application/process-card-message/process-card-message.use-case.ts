@@ -209,6 +209,7 @@ export class ProcessCardMessageUseCase {
               ? [...lifecycle.holds, { transferId: holdId, amountMinor }]
               : lifecycle.holds,
         },
+        lifecycleKeys: lifecycleKeysOf(message),
         heldMinor: amountMinor,
         holdChangeMinor: amountMinor,
         postedMinor: 0n,
@@ -217,6 +218,10 @@ export class ProcessCardMessageUseCase {
     }
     const updated: ProcessedMessage = {
       ...existing,
+      // A TXn_ID voided before we saw it has no card yet; the processor's copy tells us.
+      token: context.card.token,
+      accountId: context.account.accountId,
+      lifecycleId: lifecycle.id,
       decision: outcome.decision,
       declineReason: outcome.declineReason,
       heldMinor: outcome.heldMinor,
