@@ -7,14 +7,15 @@ import { EngineMissingError } from '@corebank/testing-engines';
 
 /**
  * The test proto's TypeScript is committed so the tests are type-checked against it; this test
- * regenerates it with protoc + ts-proto (same options the services use) and fails when the
+ * regenerates it with protoc + ts-proto (the options the services use) and fails when the
  * committed copy is stale. Run with UPDATE_GENERATED=1 to rewrite it.
  */
 const repositoryRoot = resolve(__dirname, '../../../..');
 const protoDirectory = join(__dirname, 'proto');
 const committedFile = join(__dirname, 'generated', 'probe.ts');
+/** The options of tools/scripts/codegen-proto.sh, so the test service looks like the real ones. */
 const TS_PROTO_OPTIONS =
-  'outputServices=grpc-js,env=node,useOptionals=messages,forceLong=bigint,esModuleInterop=true';
+  'outputServices=grpc-js,env=node,forceLong=bigint,esModuleInterop=true,useExactTypes=false,outputJsonMethods=false';
 
 function protocBinary(): string {
   try {

@@ -103,32 +103,10 @@ export const ProbeRequest: MessageFns<ProbeRequest> = {
     }
   },
 
-  fromJSON(object: any): ProbeRequest {
-    return {
-      text: isSet(object.text) ? globalThis.String(object.text) : '',
-      amountMinor: isSet(object.amountMinor)
-        ? BigInt(object.amountMinor)
-        : isSet(object.amount_minor)
-          ? BigInt(object.amount_minor)
-          : 0n,
-    };
+  create(base?: DeepPartial<ProbeRequest>): ProbeRequest {
+    return ProbeRequest.fromPartial(base ?? {});
   },
-
-  toJSON(message: ProbeRequest): unknown {
-    const obj: any = {};
-    if (message.text !== '') {
-      obj.text = message.text;
-    }
-    if (message.amountMinor !== 0n) {
-      obj.amountMinor = message.amountMinor.toString();
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<ProbeRequest>, I>>(base?: I): ProbeRequest {
-    return ProbeRequest.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<ProbeRequest>, I>>(object: I): ProbeRequest {
+  fromPartial(object: DeepPartial<ProbeRequest>): ProbeRequest {
     const message = createBaseProbeRequest();
     message.text = object.text ?? '';
     message.amountMinor =
@@ -238,52 +216,10 @@ export const ProbeResponse: MessageFns<ProbeResponse> = {
     }
   },
 
-  fromJSON(object: any): ProbeResponse {
-    return {
-      text: isSet(object.text) ? globalThis.String(object.text) : '',
-      amountMinor: isSet(object.amountMinor)
-        ? BigInt(object.amountMinor)
-        : isSet(object.amount_minor)
-          ? BigInt(object.amount_minor)
-          : 0n,
-      remainingMs: isSet(object.remainingMs)
-        ? BigInt(object.remainingMs)
-        : isSet(object.remaining_ms)
-          ? BigInt(object.remaining_ms)
-          : 0n,
-      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : '',
-      servedBy: isSet(object.servedBy)
-        ? globalThis.String(object.servedBy)
-        : isSet(object.served_by)
-          ? globalThis.String(object.served_by)
-          : '',
-    };
+  create(base?: DeepPartial<ProbeResponse>): ProbeResponse {
+    return ProbeResponse.fromPartial(base ?? {});
   },
-
-  toJSON(message: ProbeResponse): unknown {
-    const obj: any = {};
-    if (message.text !== '') {
-      obj.text = message.text;
-    }
-    if (message.amountMinor !== 0n) {
-      obj.amountMinor = message.amountMinor.toString();
-    }
-    if (message.remainingMs !== 0n) {
-      obj.remainingMs = message.remainingMs.toString();
-    }
-    if (message.traceparent !== '') {
-      obj.traceparent = message.traceparent;
-    }
-    if (message.servedBy !== '') {
-      obj.servedBy = message.servedBy;
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<ProbeResponse>, I>>(base?: I): ProbeResponse {
-    return ProbeResponse.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<ProbeResponse>, I>>(object: I): ProbeResponse {
+  fromPartial(object: DeepPartial<ProbeResponse>): ProbeResponse {
     const message = createBaseProbeResponse();
     message.text = object.text ?? '';
     message.amountMinor =
@@ -397,20 +333,9 @@ export type DeepPartial<T> = T extends bigint
           ? { [K in keyof T]?: DeepPartial<T[K]> }
           : Partial<T>;
 
-type KeysOfUnion<T> = T extends T ? keyof T : never;
-export type Exact<P, I extends P> = P extends Builtin
-  ? P
-  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
-  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
-  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
 }
