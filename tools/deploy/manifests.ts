@@ -136,3 +136,16 @@ export function findObject<T>(objects: readonly ManifestObject[], kind: string, 
   }
   return found as unknown as T;
 }
+
+/** A ConfigMap from a kustomize configMapGenerator: its name carries a content hash suffix. */
+export function findGeneratedConfigMap<T>(objects: readonly ManifestObject[], name: string): T {
+  const found = objects.filter(
+    (object) =>
+      object.kind === 'ConfigMap' &&
+      new RegExp(`^${name}-[a-z0-9]{10}$`).test(object.metadata.name),
+  );
+  if (found.length !== 1) {
+    throw new Error(`expected one generated ConfigMap ${name}-<hash>, found ${found.length}`);
+  }
+  return found[0] as unknown as T;
+}
