@@ -190,7 +190,8 @@ export class AppModule {
         {
           provide: AUTHORIZATION_STORE,
           inject: [STORE],
-          useFactory: (store: Store): AuthorizationStore => new StoreAuthorizationStore(store),
+          useFactory: (store: Store): AuthorizationStore =>
+            new StoreAuthorizationStore(store, config.authorization.AUTH_RECORD_RETENTION_SECONDS),
         },
         {
           provide: ProcessCardMessageUseCase,

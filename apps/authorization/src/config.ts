@@ -38,6 +38,8 @@ export const authorizationConfigSchema = z.object({
   AUTH_OUTBOX_RELAY_INTERVAL_MS: envMilliseconds({ default: 50, min: 1, max: 60_000 }),
   AUTH_OUTBOX_RELAY_BATCH_MAX: envInteger({ default: 500, min: 1, max: 10_000 }),
   AUTH_OUTBOX_RELAY_ROUNDS_MAX: envInteger({ default: 20, min: 1, max: 10_000 }),
+  /** Processed messages and lifecycles are kept this long (≥ the processor's 7-day re-send window). */
+  AUTH_RECORD_RETENTION_SECONDS: envSeconds({ default: 7_776_000, min: 604_800, max: 315_360_000 }),
   AUTH_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 5_000, min: 0, max: 60_000 }),
 });
 

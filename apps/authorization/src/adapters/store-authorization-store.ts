@@ -23,9 +23,18 @@ import {
   processedToJson,
 } from './authorization-row-mapping';
 
+const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
+
 /** AuthorizationStore on the platform Store port (SQLite embedded, Cassandra distributed). */
 export class StoreAuthorizationStore implements AuthorizationStore {
-  constructor(private readonly store: Store) {}
+  /**
+   * @param retentionSeconds how long processed-message records, lifecycles and their index rows
+   *   are kept: at least the processor's re-send window (up to 7 days); CARD-PROCESSOR §6.1 says 90.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly retentionSeconds: number = DEFAULT_RETENTION_SECONDS,
+  ) {}
 
   async getCard(token: string): Promise<Card | undefined> {
     const row = await this.store.get(TABLES.cards, { token });
@@ -126,12 +135,14 @@ export class StoreAuthorizationStore implements AuthorizationStore {
         kind: 'upsert',
         table: TABLES.lifecycles,
         row: { lifecycle_id: lifecycle.id, lifecycle: lifecycleToJson(lifecycle) },
+        ttlSeconds: this.retentionSeconds,
       });
       for (const key of commit.lifecycleKeys ?? []) {
         statements.push({
           kind: 'upsert',
           table: TABLES.lifecycleIndex,
           row: { token: lifecycle.token, match_key: key, lifecycle_id: lifecycle.id, txn_id: '' },
+          ttlSeconds: this.retentionSeconds,
         });
       }
     }
@@ -145,6 +156,7 @@ export class StoreAuthorizationStore implements AuthorizationStore {
           lifecycle_id: processed.lifecycleId,
           txn_id: processed.txnId,
         },
+        ttlSeconds: this.retentionSeconds,
       });
     }
     if (commit.dailySpend !== undefined) {
@@ -190,6 +202,7 @@ export class StoreAuthorizationStore implements AuthorizationStore {
       kind: 'upsert',
       table: TABLES.processed,
       row: { txn_id: processed.txnId, record: processedToJson(processed) },
+      ttlSeconds: this.retentionSeconds,
     });
     await this.store.batch(statements);
   }
