@@ -24,8 +24,10 @@ import { AUTHORIZATION } from './ports/authorization.port';
 import {
   createSoapEndpointServer,
   type ProcessorAuthentication,
+  warmUpRequestPath,
 } from './transport/soap/soap-http-server';
 import { WsdlDocument } from './transport/soap/wsdl-document';
+import type { SoapXmlLimits } from './transport/soap/xml/soap-xml-parser';
 import { WsSecurityVerifier } from './transport/soap/ws-security';
 
 const WSDL_DOCUMENT = Symbol('WSDL_DOCUMENT');
@@ -78,26 +80,28 @@ export function processorAuthenticationOf(config: CardGatewayConfig): ProcessorA
 @Injectable()
 export class CardGatewayTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly server: Server;
+  private readonly xmlLimits: SoapXmlLimits;
   boundPort: number | undefined;
 
   constructor(
     @Inject(CARD_GATEWAY_CONFIG) private readonly config: CardGatewayConfig,
     @Inject(ProcessCardMessageUseCase) private readonly useCase: ProcessCardMessageUseCase,
     @Inject(WSDL_DOCUMENT) wsdl: WsdlDocument,
-    @Inject(CLOCK) clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GATEWAY_LOG) log: GatewayLog,
   ) {
+    this.xmlLimits = {
+      depthMax: config.CARD_GATEWAY_XML_DEPTH_MAX,
+      elementCountMax: config.CARD_GATEWAY_XML_ELEMENT_COUNT_MAX,
+      textLengthMax: config.CARD_GATEWAY_XML_TEXT_LENGTH_MAX,
+    };
     this.server = createSoapEndpointServer(
       {
         path: config.CARD_GATEWAY_PATH,
         deadlineBudgetMs: config.CARD_GATEWAY_DEADLINE_BUDGET_MS,
         replyReserveMs: config.CARD_GATEWAY_REPLY_RESERVE_MS,
         bodyByteCountMax: config.CARD_GATEWAY_BODY_BYTES_MAX,
-        xmlLimits: {
-          depthMax: config.CARD_GATEWAY_XML_DEPTH_MAX,
-          elementCountMax: config.CARD_GATEWAY_XML_ELEMENT_COUNT_MAX,
-          textLengthMax: config.CARD_GATEWAY_XML_TEXT_LENGTH_MAX,
-        },
+        xmlLimits: this.xmlLimits,
         authentication: processorAuthenticationOf(config),
       },
       { useCase, wsdl, clock, log },
@@ -105,6 +109,7 @@ export class CardGatewayTransports implements OnApplicationBootstrap, BeforeAppl
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    warmUpRequestPath(this.xmlLimits, this.clock.now());
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.config.CARD_GATEWAY_PORT, this.config.CARD_GATEWAY_HOST, () => {

@@ -30,8 +30,11 @@ export const cardGatewayConfigSchema = z
     CARD_GATEWAY_WSDL_PATH: envString({ default: 'wsdl/ehi-endpoint-v52.wsdl' }),
     /** host:port of the authorization gRPC service. */
     CARD_GATEWAY_AUTHORIZATION_ADDRESS: envString(),
-    /** Whole budget from the request's arrival to the reply (CARD-PROCESSOR.md §7, 80–90 ms). */
-    CARD_GATEWAY_DEADLINE_BUDGET_MS: envMilliseconds({ default: 80, min: 10, max: 180 }),
+    /**
+     * Whole budget from the request's arrival to the reply (CARD-PROCESSOR.md §7: 80–90 ms in
+     * production, under the processor's 200 ms). Larger values are for tests on loaded machines.
+     */
+    CARD_GATEWAY_DEADLINE_BUDGET_MS: envMilliseconds({ default: 80, min: 10, max: 1000 }),
     /** Kept back from the budget to serialise and write the reply. */
     CARD_GATEWAY_REPLY_RESERVE_MS: envMilliseconds({ default: 5, min: 0, max: 50 }),
     CARD_GATEWAY_BODY_BYTES_MAX: envInteger({ default: 65_536, min: 1024, max: 1_048_576 }),

@@ -28,7 +28,7 @@ const WSU_NAMESPACE =
 const PASSWORD_TYPE =
   'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0';
 /** Generous: eight engineers' suites share two cores; these tests are about who gets in. */
-const DEADLINE_BUDGET_MS = '150';
+const DEADLINE_BUDGET_MS = '1000';
 
 function usernameTokenHeader(
   password: string,
@@ -99,7 +99,7 @@ describe('processor authentication', () => {
         key: certificates.clientKeyPem,
       });
       expect(reply.status).toBe(200);
-      expect(['00', '91']).toContain(responseStatusOf(reply.body));
+      expect(responseStatusOf(reply.body)).toBe('00');
       expect(authorization.received).toHaveLength(1);
     });
 

@@ -186,7 +186,7 @@ describe('card-gateway fuzzing', () => {
     gateway = await startCardGateway({
       CARD_GATEWAY_AUTHORIZATION_ADDRESS: await authorization.start(),
       CARD_GATEWAY_AUTH_MODE: 'none',
-      CARD_GATEWAY_DEADLINE_BUDGET_MS: '180',
+      CARD_GATEWAY_DEADLINE_BUDGET_MS: '1000',
     });
     await soapPost(gateway.port, VALID_ENVELOPE, { agent });
     authorization.reset();

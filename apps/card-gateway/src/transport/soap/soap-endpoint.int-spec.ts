@@ -29,10 +29,12 @@ const run = promisify(execFile);
 // Debian's interpreter sees python3-zeep and lxml; the python3 on PATH may not (TOOLCHAIN.md).
 const PYTHON = '/usr/bin/python3';
 /**
- * Above the 80 ms default: this machine runs eight engineers' test suites at once, and these
- * tests are about behaviour, not speed (the benchmark measures that).
+ * Tests that need authorization's answer use a generous budget: this machine runs eight
+ * engineers' suites on two cores, and they are about behaviour, not speed. The deadline tests run
+ * against a second gateway with the production default (80 ms).
  */
-const DEADLINE_BUDGET_MS = 150;
+const BEHAVIOUR_BUDGET_MS = 1000;
+const DEFAULT_BUDGET_MS = 80;
 const CHUNK_PACING_MS = 20;
 /** Far below the double's 5 s hang: proves the gateway answered on its own deadline. */
 const DEADLINE_ANSWER_BOUND_MS = 1000;
@@ -41,6 +43,7 @@ const { CardMessageKind, MerchantSource } = authorizationV1;
 describe('card-gateway SOAP endpoint over HTTP', () => {
   const authorization = new AuthorizationServiceTestDouble();
   let gateway: RunningGateway;
+  let defaultBudgetGateway: RunningGateway;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
   beforeAll(async () => {
@@ -48,17 +51,26 @@ describe('card-gateway SOAP endpoint over HTTP', () => {
     gateway = await startCardGateway({
       CARD_GATEWAY_AUTHORIZATION_ADDRESS: address,
       CARD_GATEWAY_AUTH_MODE: 'none',
-      CARD_GATEWAY_DEADLINE_BUDGET_MS: String(DEADLINE_BUDGET_MS),
+      CARD_GATEWAY_DEADLINE_BUDGET_MS: String(BEHAVIOUR_BUDGET_MS),
+      CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: '3',
+    });
+    defaultBudgetGateway = await startCardGateway({
+      CARD_GATEWAY_AUTHORIZATION_ADDRESS: address,
+      CARD_GATEWAY_AUTH_MODE: 'none',
       CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: '3',
     });
     // The first call pays for the gRPC channel's connection and JIT warm-up; a processor's
     // first message after a deploy may get 91 for that reason, which these tests are not about.
     await soapPost(gateway.port, getTransactionEnvelope(AUTH_REQUEST_FIELDS), { agent });
+    await soapPost(defaultBudgetGateway.port, getTransactionEnvelope(AUTH_REQUEST_FIELDS), {
+      agent,
+    });
   });
 
   afterAll(async () => {
     agent.destroy();
     await gateway.close();
+    await defaultBudgetGateway.close();
     await authorization.stop();
   });
 
@@ -285,7 +297,9 @@ describe('card-gateway SOAP endpoint over HTTP', () => {
     });
   });
 
-  describe('deadline budget', () => {
+  describe(`deadline budget (default ${DEFAULT_BUDGET_MS} ms)`, () => {
+    const post = (body: string) => soapPost(defaultBudgetGateway.port, body, { agent });
+
     it('answers 91 for a 0100 within the budget when authorization hangs, then voids it', async () => {
       authorization.reset('hang');
       const reply = await post(getTransactionEnvelope(AUTH_REQUEST_FIELDS));
@@ -294,7 +308,7 @@ describe('card-gateway SOAP endpoint over HTTP', () => {
       expect(acknowledgementOf(reply.body)).toBe('1');
       expect(reply.elapsedMs).toBeLessThan(DEADLINE_ANSWER_BOUND_MS);
       process.stdout.write(
-        `deadline: 0100 answered 91 after ${reply.elapsedMs.toFixed(1)} ms (budget ${DEADLINE_BUDGET_MS} ms)\n`,
+        `deadline: 0100 answered 91 after ${reply.elapsedMs.toFixed(1)} ms (budget ${DEFAULT_BUDGET_MS} ms)\n`,
       );
       await waitFor(() => authorization.voids.length === 1);
       expect(authorization.voids[0]).toMatchObject({
