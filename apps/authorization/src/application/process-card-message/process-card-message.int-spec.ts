@@ -338,6 +338,31 @@ describe('A20 split presentments', () => {
   });
 });
 
+describe('lifecycle matching fallbacks (§6.2)', () => {
+  it('matches a presentment by Matching_Txn_ID, Trans_link or auth code + date, flagged unreliable', async () => {
+    const card = await harness.openCard();
+    const byTxnId = purchase(card, 1000n);
+    const byLink = purchase(card, 1000n, { transLink: 'LINK-000000000001' });
+    const byAuthCode = purchase(card, 1000n, { authCode: 'A1B2C3' });
+    for (const auth of [byTxnId, byLink, byAuthCode]) {
+      expect((await harness.send(auth)).responseCode).toBe('00');
+    }
+    await expectBalance(card, 10_000n, 7_000n);
+    const presentments = [
+      presentment(card, '', 1000n, { matchingTxnId: byTxnId.txnId }),
+      presentment(card, '', 1000n, { transLink: 'LINK-000000000001' }),
+      presentment(card, '', 1000n, { authCode: 'A1B2C3' }),
+    ];
+    for (const clearing of presentments) {
+      await harness.send(clearing);
+      const flags = dataOf((await harness.eventsFor(clearing.txnId))[0])['flags'];
+      expect(flags).toContain('unreliable_match');
+      expect(flags).not.toContain('force_post');
+    }
+    await expectBalance(card, 7_000n, 7_000n);
+  });
+});
+
 describe('A21 offline force post', () => {
   it('ignores the dummy advice and posts into a negative balance', async () => {
     const card = await harness.openCard({ fundMinor: 500n });
