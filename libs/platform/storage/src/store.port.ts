@@ -2,8 +2,9 @@
  * The store port, shaped the way Cassandra works so the embedded adapter cannot promise more than
  * Cassandra delivers: rows live in partitions (partition key) ordered by clustering columns;
  * reads are by full primary key or a clustering range inside one partition; conditional writes
- * (`insertIfNotExists`, `updateIf`) are lightweight transactions on a single row; `batch` is a
- * logged batch: all its writes apply or none do, but it carries no condition.
+ * (`insertIfNotExists`, `updateIf`) are lightweight transactions on a single row, and
+ * `conditionalWrites` sends many of them at once without making them atomic together; `batch` is
+ * a logged batch: all its writes apply or none do, but it carries no condition.
  */
 export type ColumnType = 'text' | 'bigint' | 'int' | 'boolean' | 'timestamp' | 'blob' | 'json';
 
@@ -59,6 +60,26 @@ export interface ConditionalResult {
   readonly current?: Row;
 }
 
+/**
+ * One single-row conditional write of a `conditionalWrites` call: `insertIfNotExists` or
+ * `updateIf`, with the same arguments and meaning as the methods of those names.
+ */
+export type ConditionalStatement =
+  | {
+      readonly kind: 'insertIfNotExists';
+      readonly table: string;
+      readonly row: Row;
+      readonly ttlSeconds?: number;
+    }
+  | {
+      readonly kind: 'updateIf';
+      readonly table: string;
+      readonly key: Row;
+      readonly set: Row;
+      readonly expected: Row;
+      readonly ttlSeconds?: number;
+    };
+
 export interface RangeQuery {
   readonly table: string;
   /** A value for every partition key column. */
@@ -89,7 +110,8 @@ export interface Page {
  * In detail (none of the `invalid.*` are retryable): `invalid.store_unknown_table`,
  * `invalid.store_row` (missing or extra key columns, unknown columns), `invalid.store_value`
  * (a value not of its column's type), `invalid.store_query`, `invalid.store_page_state`,
- * `invalid.store_ttl`, `invalid.store_request_too_large` (getMany/batch over their bounds),
+ * `invalid.store_ttl`, `invalid.store_request_too_large` (getMany/batch/conditionalWrites over
+ * their bounds),
  * `invalid.store_schema` and `invalid.store_migration_changed` (migrate), and
  * `unavailable.store_closed` after `close()`. A write that ends in `timeout.store` may have been
  * applied: retry it idempotently. Reads return every column; cells never written are `null`.
@@ -109,6 +131,21 @@ export interface Store {
     expected: Row,
     options?: WriteOptions,
   ): Promise<ConditionalResult>;
+  /**
+   * Many independent conditional writes in one call, one result each, in the order given. They
+   * are NOT atomic together: each applies or not on its own, exactly as if it had been sent
+   * alone, and other clients may see some applied before others. Cassandra runs them as separate
+   * lightweight transactions (concurrently, bounded); SQLite runs them in order inside one write
+   * transaction (one lock, one commit). Every statement is checked before any is sent, so an
+   * invalid one fails the call before anything is written. Each must name a different row
+   * (`invalid.store_row` otherwise: concurrent writes to one row have no defined order). If the
+   * call throws an engine error (`timeout.store`, `unavailable.store`), any subset of the writes
+   * may have applied: re-read, or retry idempotently. Over the adapter's bound:
+   * `invalid.store_request_too_large`.
+   */
+  conditionalWrites(
+    statements: readonly ConditionalStatement[],
+  ): Promise<readonly ConditionalResult[]>;
   delete(table: string, key: Row): Promise<void>;
   query(query: RangeQuery): Promise<Page>;
   /** A logged batch: all writes apply or none do. */

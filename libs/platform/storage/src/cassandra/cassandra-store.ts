@@ -12,6 +12,7 @@ import type { TableSchema } from '../schema/table-schema';
 import { invalidRequest, STORE_ERROR_CODES, storeClosed, storeTimeout } from '../store-errors';
 import type {
   ConditionalResult,
+  ConditionalStatement,
   Migration,
   Page,
   RangeQuery,
@@ -65,7 +66,19 @@ export interface CassandraStoreOptions {
   readonly batchStatementsMax?: number;
   /** Largest `limit` a range query may ask for. Default 10000. */
   readonly queryLimitMax?: number;
+  /** Statements accepted by one conditionalWrites. Default 1000. */
+  readonly conditionalWritesMax?: number;
+  /** Lightweight transactions one conditionalWrites has in flight at once. Default 32. */
+  readonly conditionalWritesConcurrencyMax?: number;
   readonly clock?: Clock;
+}
+
+/** A checked conditional write, rendered; `ifNotExists` tells a failed insert from an update. */
+interface PreparedConditional {
+  readonly schema: TableSchema;
+  readonly key: Row;
+  readonly statement: BoundStatement;
+  readonly ifNotExists: boolean;
 }
 
 const MIGRATION_POLL_MS = 500;
@@ -200,21 +213,16 @@ export class CassandraStore implements Store {
   }
 
   insertIfNotExists(table: string, row: Row, options?: WriteOptions): Promise<ConditionalResult> {
-    return this.run('insertIfNotExists', table, async () => {
-      const schema = await this.schemaOf(table);
-      schema.checkFullRow(row);
-      const statement = this.statements.insert(schema, row, options?.ttlSeconds, true);
-      const result = await this.client.execute(
-        statement.query,
-        statement.params,
-        this.writeOptions(),
-      );
-      if (result.wasApplied()) {
-        return { applied: true };
-      }
-      // A failed INSERT IF NOT EXISTS returns the whole existing row next to [applied].
-      return { applied: false, current: decodeRow(schema, result.first()) };
-    });
+    return this.run('insertIfNotExists', table, async () =>
+      this.executeConditional(
+        await this.prepareConditional({
+          kind: 'insertIfNotExists',
+          table,
+          row,
+          ttlSeconds: options?.ttlSeconds,
+        }),
+      ),
+    );
   }
 
   updateIf(
@@ -224,19 +232,75 @@ export class CassandraStore implements Store {
     expected: Row,
     options?: WriteOptions,
   ): Promise<ConditionalResult> {
-    return this.run('updateIf', table, async () => {
-      const schema = await this.schemaOf(table);
-      schema.checkPrimaryKey(key);
-      schema.checkRegularColumns(set, 'set', false);
-      schema.checkRegularColumns(expected, 'expected', true);
-      const update = this.statements.update(schema, key, set, options?.ttlSeconds, expected);
-      const result = await this.client.execute(update.query, update.params, this.writeOptions());
-      if (result.wasApplied()) {
-        return { applied: true };
+    return this.run('updateIf', table, async () =>
+      this.executeConditional(
+        await this.prepareConditional({
+          kind: 'updateIf',
+          table,
+          key,
+          set,
+          expected,
+          ttlSeconds: options?.ttlSeconds,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Separate lightweight transactions, at most `conditionalWritesConcurrencyMax` in flight. After
+   * a failure no new one starts; the call waits for those in flight, then throws the first error
+   * (the ones that finished stay applied: the port promises no atomicity here).
+   */
+  conditionalWrites(
+    statements: readonly ConditionalStatement[],
+  ): Promise<readonly ConditionalResult[]> {
+    return this.run('conditionalWrites', undefined, async () => {
+      const statementsMax = this.options.conditionalWritesMax ?? 1000;
+      if (statements.length > statementsMax) {
+        throw invalidRequest(
+          STORE_ERROR_CODES.requestTooLarge,
+          `conditionalWrites takes at most ${statementsMax} statements`,
+          { statements: statements.length },
+        );
       }
-      // A failed UPDATE IF returns only the compared columns: read the whole row linearizably.
-      const current = await this.readRow(schema, key, this.serialConsistency);
-      return current === undefined ? { applied: false } : { applied: false, current };
+      const conditionals: PreparedConditional[] = [];
+      const rowsNamed = new Set<string>();
+      for (const statement of statements) {
+        const conditional = await this.prepareConditional(statement);
+        const identity = `${conditional.schema.name}|${keyIdentity(conditional.schema, conditional.key)}`;
+        if (rowsNamed.has(identity)) {
+          throw invalidRequest(
+            STORE_ERROR_CODES.row,
+            `conditionalWrites names one row of ${conditional.schema.name} twice`,
+            { table: conditional.schema.name },
+          );
+        }
+        rowsNamed.add(identity);
+        conditionals.push(conditional);
+      }
+      const results: ConditionalResult[] = [];
+      const failures: unknown[] = [];
+      let nextIndex = 0;
+      const worker = async (): Promise<void> => {
+        while (failures.length === 0 && nextIndex < conditionals.length) {
+          const index = nextIndex;
+          nextIndex += 1;
+          try {
+            results[index] = await this.executeConditional(conditionals[index]);
+          } catch (error) {
+            failures.push(error);
+          }
+        }
+      };
+      const concurrency = Math.min(
+        this.options.conditionalWritesConcurrencyMax ?? 32,
+        conditionals.length,
+      );
+      await Promise.all(Array.from({ length: concurrency }, () => worker()));
+      if (failures.length > 0) {
+        throw failures[0];
+      }
+      return results;
     });
   }
 
@@ -378,6 +442,53 @@ export class CassandraStore implements Store {
     });
     const row = result.first();
     return row === null || row === undefined ? undefined : decodeRow(schema, row);
+  }
+
+  private async prepareConditional(statement: ConditionalStatement): Promise<PreparedConditional> {
+    const schema = await this.schemaOf(statement.table);
+    if (statement.kind === 'insertIfNotExists') {
+      schema.checkFullRow(statement.row);
+      return {
+        schema,
+        key: Object.fromEntries(schema.primaryKey.map((column) => [column, statement.row[column]])),
+        statement: this.statements.insert(schema, statement.row, statement.ttlSeconds, true),
+        ifNotExists: true,
+      };
+    }
+    schema.checkPrimaryKey(statement.key);
+    schema.checkRegularColumns(statement.set, 'set', false);
+    schema.checkRegularColumns(statement.expected, 'expected', true);
+    return {
+      schema,
+      key: statement.key,
+      statement: this.statements.update(
+        schema,
+        statement.key,
+        statement.set,
+        statement.ttlSeconds,
+        statement.expected,
+      ),
+      ifNotExists: false,
+    };
+  }
+
+  private async executeConditional(conditional: PreparedConditional): Promise<ConditionalResult> {
+    const { schema, key, statement, ifNotExists } = conditional;
+    const result = await this.client.execute(
+      statement.query,
+      statement.params,
+      this.writeOptions(),
+    );
+    if (result.wasApplied()) {
+      return { applied: true };
+    }
+    if (ifNotExists) {
+      // A failed INSERT IF NOT EXISTS returns the whole existing row next to [applied].
+      return { applied: false, current: decodeRow(schema, result.first()) };
+    }
+    // A failed UPDATE IF returns only the compared columns: read the whole row linearizably.
+    const current = await this.readRow(schema, key, this.serialConsistency);
+    return current === undefined ? { applied: false } : { applied: false, current };
   }
 
   private async batchStatement(statement: WriteStatement): Promise<BoundStatement> {

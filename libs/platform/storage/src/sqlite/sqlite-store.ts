@@ -12,6 +12,7 @@ import { checkTtlSeconds, type TableSchema } from '../schema/table-schema';
 import { invalidRequest, STORE_ERROR_CODES, storeClosed, storeUnavailable } from '../store-errors';
 import type {
   ConditionalResult,
+  ConditionalStatement,
   Migration,
   Page,
   RangeQuery,
@@ -59,6 +60,8 @@ export interface SqliteStoreOptions {
   readonly getManyKeysMax?: number;
   /** Statements accepted by one batch. Default 10000. */
   readonly batchStatementsMax?: number;
+  /** Statements accepted by one conditionalWrites. Default 10000. */
+  readonly conditionalWritesMax?: number;
   /** Largest `limit` a range query may ask for. Default 10000. */
   readonly queryLimitMax?: number;
 }
@@ -76,6 +79,20 @@ interface PreparedWrite {
   readonly readsNow: boolean;
 }
 
+/** A checked conditional write: `expected` undefined means insert-if-not-exists. */
+interface PreparedConditional {
+  readonly schema: TableSchema;
+  readonly key: Row;
+  readonly write: PreparedWrite;
+  readonly expected: Row | undefined;
+}
+
+/**
+ * Keys per `IN (...)` read. Shorter chunks are padded up to one of these sizes (repeating a key,
+ * which IN ignores), so a table needs at most this many read statements whatever the key count.
+ */
+const IN_LIST_SIZES = [1, 8, 64, 256] as const;
+
 /**
  * The Store port on an embedded SQLite file (better-sqlite3, synchronous; every method returns a
  * settled promise). WAL mode lets readers proceed while one writer commits; conditional writes
@@ -91,6 +108,7 @@ export class SqliteStore implements Store {
   private readonly statementCacheMax: number;
   private readonly getManyKeysMax: number;
   private readonly batchStatementsMax: number;
+  private readonly conditionalWritesMax: number;
   private readonly queryLimitMax: number;
   private readonly expiredRowPurgeBatchMax: number;
   private readonly inImmediateTransaction: <T>(work: () => T) => T;
@@ -107,6 +125,7 @@ export class SqliteStore implements Store {
     this.statementCacheMax = options.statementCacheMax ?? 500;
     this.getManyKeysMax = options.getManyKeysMax ?? 1000;
     this.batchStatementsMax = options.batchStatementsMax ?? 10_000;
+    this.conditionalWritesMax = options.conditionalWritesMax ?? 10_000;
     this.queryLimitMax = options.queryLimitMax ?? 10_000;
     this.expiredRowPurgeBatchMax = options.expiredRowPurgeBatchMax ?? 1000;
     const transaction = db.transaction((work: () => unknown) => work());
@@ -194,12 +213,17 @@ export class SqliteStore implements Store {
           { table, keys: keys.length },
         );
       }
-      const distinct = new Map<string, Row>();
       for (const key of keys) {
         schema.checkPrimaryKey(key);
-        distinct.set(keyIdentity(schema, key), key);
       }
       const nowMs = this.clock.nowMs();
+      if (schema.primaryKey.length === 1) {
+        return this.readManyBySingleColumnKey(schema, keys, nowMs);
+      }
+      const distinct = new Map<string, Row>();
+      for (const key of keys) {
+        distinct.set(keyIdentity(schema, key), key);
+      }
       // One read transaction: every row comes from the same snapshot of the file.
       return this.inReadTransaction(() => {
         const rows: Row[] = [];
@@ -224,19 +248,15 @@ export class SqliteStore implements Store {
 
   insertIfNotExists(table: string, row: Row, options?: WriteOptions): Promise<ConditionalResult> {
     return this.run('insertIfNotExists', table, () => {
-      const schema = this.schemaOf(table);
-      schema.checkFullRow(row);
-      const write = this.prepareWrite(schema, row, options?.ttlSeconds);
-      const key = pick(schema.primaryKey, row);
-      return this.inImmediateTransaction((): ConditionalResult => {
-        const nowMs = this.clock.nowMs();
-        const current = this.readLive(schema, key, nowMs);
-        if (current !== undefined) {
-          return { applied: false, current };
-        }
-        this.execute(write, nowMs);
-        return { applied: true };
+      const conditional = this.prepareConditional({
+        kind: 'insertIfNotExists',
+        table,
+        row,
+        ttlSeconds: options?.ttlSeconds,
       });
+      return this.inImmediateTransaction(() =>
+        this.applyConditional(conditional, this.clock.nowMs()),
+      );
     });
   }
 
@@ -248,25 +268,54 @@ export class SqliteStore implements Store {
     options?: WriteOptions,
   ): Promise<ConditionalResult> {
     return this.run('updateIf', table, () => {
-      const schema = this.schemaOf(table);
-      schema.checkPrimaryKey(key);
-      schema.checkRegularColumns(set, 'set', false);
-      schema.checkRegularColumns(expected, 'expected', true);
-      const write = this.prepareWrite(schema, { ...key, ...set }, options?.ttlSeconds);
-      return this.inImmediateTransaction((): ConditionalResult => {
-        const nowMs = this.clock.nowMs();
-        const raw = this.readLiveRaw(schema, key, nowMs);
-        if (raw === undefined) {
-          return { applied: false };
-        }
-        const matches = Object.entries(expected).every(([column, value]) =>
-          storedValueEquals(schema.typeOf(column), raw[schema.columnNames.indexOf(column)], value),
+      const conditional = this.prepareConditional({
+        kind: 'updateIf',
+        table,
+        key,
+        set,
+        expected,
+        ttlSeconds: options?.ttlSeconds,
+      });
+      return this.inImmediateTransaction(() =>
+        this.applyConditional(conditional, this.clock.nowMs()),
+      );
+    });
+  }
+
+  /**
+   * Every statement is checked and bound first; then all run in order inside one BEGIN IMMEDIATE
+   * transaction, each deciding on its own row as it stands (one lock and one commit for all).
+   */
+  conditionalWrites(
+    statements: readonly ConditionalStatement[],
+  ): Promise<readonly ConditionalResult[]> {
+    return this.run('conditionalWrites', undefined, () => {
+      if (statements.length > this.conditionalWritesMax) {
+        throw invalidRequest(
+          STORE_ERROR_CODES.requestTooLarge,
+          `conditionalWrites takes at most ${this.conditionalWritesMax} statements`,
+          { statements: statements.length },
         );
-        if (!matches) {
-          return { applied: false, current: decodeRow(schema, raw) };
+      }
+      const conditionals = statements.map((statement) => this.prepareConditional(statement));
+      const rowsNamed = new Set<string>();
+      for (const { schema, key } of conditionals) {
+        const identity = `${schema.name}|${keyIdentity(schema, key)}`;
+        if (rowsNamed.has(identity)) {
+          throw invalidRequest(
+            STORE_ERROR_CODES.row,
+            `conditionalWrites names one row of ${schema.name} twice`,
+            { table: schema.name },
+          );
         }
-        this.execute(write, nowMs);
-        return { applied: true };
+        rowsNamed.add(identity);
+      }
+      if (conditionals.length === 0) {
+        return [];
+      }
+      return this.inImmediateTransaction(() => {
+        const nowMs = this.clock.nowMs();
+        return conditionals.map((conditional) => this.applyConditional(conditional, nowMs));
       });
     });
   }
@@ -505,6 +554,99 @@ export class SqliteStore implements Store {
         schema.checkPrimaryKey(statement.key);
         return this.prepareDelete(schema, statement.key);
     }
+  }
+
+  private prepareConditional(statement: ConditionalStatement): PreparedConditional {
+    const schema = this.schemaOf(statement.table);
+    if (statement.kind === 'insertIfNotExists') {
+      schema.checkFullRow(statement.row);
+      return {
+        schema,
+        key: pick(schema.primaryKey, statement.row),
+        write: this.prepareWrite(schema, statement.row, statement.ttlSeconds),
+        expected: undefined,
+      };
+    }
+    schema.checkPrimaryKey(statement.key);
+    schema.checkRegularColumns(statement.set, 'set', false);
+    schema.checkRegularColumns(statement.expected, 'expected', true);
+    return {
+      schema,
+      key: statement.key,
+      write: this.prepareWrite(
+        schema,
+        { ...statement.key, ...statement.set },
+        statement.ttlSeconds,
+      ),
+      expected: statement.expected,
+    };
+  }
+
+  /** Read, compare, write; the caller holds the write lock (BEGIN IMMEDIATE). */
+  private applyConditional(conditional: PreparedConditional, nowMs: number): ConditionalResult {
+    const { schema, key, write, expected } = conditional;
+    const raw = this.readLiveRaw(schema, key, nowMs);
+    if (expected === undefined) {
+      if (raw !== undefined) {
+        return { applied: false, current: decodeRow(schema, raw) };
+      }
+      this.execute(write, nowMs);
+      return { applied: true };
+    }
+    if (raw === undefined) {
+      return { applied: false };
+    }
+    const matches = Object.entries(expected).every(([column, value]) =>
+      storedValueEquals(schema.typeOf(column), raw[schema.columnNames.indexOf(column)], value),
+    );
+    if (!matches) {
+      return { applied: false, current: decodeRow(schema, raw) };
+    }
+    this.execute(write, nowMs);
+    return { applied: true };
+  }
+
+  /**
+   * getMany on a one-column primary key: `IN (...)` reads of up to 256 keys each, inside one read
+   * transaction (one snapshot), instead of one statement per key.
+   */
+  private readManyBySingleColumnKey(
+    schema: TableSchema,
+    keys: readonly Row[],
+    nowMs: number,
+  ): Row[] {
+    const [keyColumn] = schema.primaryKey;
+    const type = schema.typeOf(keyColumn);
+    // One column, one type: a blob compares by its bytes, anything else by its value.
+    const distinct = new Map<string | number | bigint | null, SqliteValue>();
+    for (const key of keys) {
+      const value = encodeSqliteValue(type, key[keyColumn]);
+      distinct.set(Buffer.isBuffer(value) ? value.toString('base64') : value, value);
+    }
+    const values = [...distinct.values()];
+    const largest = IN_LIST_SIZES[IN_LIST_SIZES.length - 1];
+    return this.inReadTransaction(() => {
+      const rows: Row[] = [];
+      for (let start = 0; start < values.length; start += largest) {
+        const chunk = values.slice(start, start + largest);
+        const size = IN_LIST_SIZES.find((candidate) => candidate >= chunk.length) ?? largest;
+        while (chunk.length < size) {
+          chunk.push(chunk[0]);
+        }
+        const statement = this.cached(`getIn|${schema.name}|${size}`, () =>
+          this.db
+            .prepare(
+              `SELECT ${schema.columnNames.map(quote).join(', ')} FROM ${quote(schema.name)} WHERE ` +
+                `${quote(keyColumn)} IN (${chunk.map(() => '?').join(', ')}) AND ${LIVE_CONDITION}`,
+            )
+            .raw(true),
+        );
+        for (const raw of statement.all(...chunk, nowMs) as unknown[][]) {
+          rows.push(decodeRow(schema, raw));
+        }
+      }
+      return rows;
+    });
   }
 
   private execute(write: PreparedWrite, nowMs: number): void {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { PlatformError } from '@corebank/platform-errors';
 import type {
   ConditionalResult,
+  ConditionalStatement,
   Migration,
   Page,
   RangeQuery,
@@ -75,6 +76,11 @@ class ChildProcessStore implements Store {
     options?: WriteOptions,
   ): Promise<ConditionalResult> {
     return this.call('updateIf', [table, key, set, expected, options]);
+  }
+  conditionalWrites(
+    statements: readonly ConditionalStatement[],
+  ): Promise<readonly ConditionalResult[]> {
+    return this.call('conditionalWrites', [statements]);
   }
   delete(table: string, key: Row): Promise<void> {
     return this.call('delete', [table, key]);

@@ -22,6 +22,8 @@ function dispatch(store: Store, method: string, args: readonly unknown[]): Promi
       return store.insertIfNotExists(first, second, third);
     case 'updateIf':
       return store.updateIf(first, second, third, fourth, fifth);
+    case 'conditionalWrites':
+      return store.conditionalWrites(first);
     case 'delete':
       return store.delete(first, second);
     case 'query':

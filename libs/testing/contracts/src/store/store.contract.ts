@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isPlatformError } from '@corebank/platform-errors';
-import type { Migration, Row, Store, WriteStatement } from '@corebank/platform-storage';
+import type {
+  ConditionalStatement,
+  Migration,
+  Row,
+  Store,
+  WriteStatement,
+} from '@corebank/platform-storage';
 
 /** Store clients that reach the same data and run truly in parallel with each other. */
 export interface ConcurrentStoreClients {
@@ -73,6 +79,9 @@ const INSERT_RACE_WRITERS = 20;
 const RACE_CLIENTS = 4;
 const CAS_INCREMENTERS_PER_CLIENT = 3;
 const CAS_INCREMENTS_PER_INCREMENTER = 3;
+/** Rows every client of the conditionalWrites races names in each of its calls. */
+const MULTI_RACE_ROWS = 12;
+const MULTI_CAS_ROUNDS_PER_CLIENT = 3;
 
 function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
@@ -388,6 +397,211 @@ export function describeStoreContract(
           version: BigInt(incrementsTotal),
           balance_minor: BigInt(incrementsTotal * 10),
         });
+      });
+    });
+
+    describe('conditionalWrites', () => {
+      it('returns one result per statement, in order, each applied or not on its own', async () => {
+        const existing = uniqueId('multi-existing');
+        const fresh = uniqueId('multi-fresh');
+        const casMatch = uniqueId('multi-cas');
+        const casStale = uniqueId('multi-stale');
+        const entries = uniqueId('multi-entries');
+        await sut.upsert('contract_accounts', account(existing, { holder: 'already here' }));
+        await sut.upsert('contract_accounts', account(casMatch, { version: 4n }));
+        await sut.upsert('contract_accounts', account(casStale, { version: 9n }));
+        const statements: ConditionalStatement[] = [
+          {
+            kind: 'insertIfNotExists',
+            table: 'contract_accounts',
+            row: account(existing, { holder: 'intruder' }),
+          },
+          { kind: 'insertIfNotExists', table: 'contract_accounts', row: account(fresh) },
+          {
+            kind: 'updateIf',
+            table: 'contract_accounts',
+            key: { account_id: casMatch },
+            set: { version: 5n, balance_minor: 50n },
+            expected: { version: 4n },
+          },
+          {
+            kind: 'updateIf',
+            table: 'contract_accounts',
+            key: { account_id: casStale },
+            set: { version: 6n, balance_minor: 60n },
+            expected: { version: 5n },
+          },
+          {
+            kind: 'updateIf',
+            table: 'contract_accounts',
+            key: { account_id: uniqueId('multi-missing') },
+            set: { level: 1 },
+            expected: {},
+          },
+          {
+            kind: 'insertIfNotExists',
+            table: 'contract_entries',
+            row: { account_id: entries, sequence: 1n, amount_minor: 7n, memo: 'first' },
+          },
+        ];
+        const results = await sut.conditionalWrites(statements);
+        expect(results.map((result) => result.applied)).toEqual([
+          false,
+          true,
+          true,
+          false,
+          false,
+          true,
+        ]);
+        expect(results[0].current).toEqual(account(existing, { holder: 'already here' }));
+        expect(results[3].current).toMatchObject({ account_id: casStale, version: 9n });
+        expect(results[4].current).toBe(undefined);
+        expect(await sut.get('contract_accounts', { account_id: existing })).toMatchObject({
+          holder: 'already here',
+        });
+        expect(await sut.get('contract_accounts', { account_id: fresh })).toEqual(account(fresh));
+        expect(await sut.get('contract_accounts', { account_id: casMatch })).toMatchObject({
+          version: 5n,
+          balance_minor: 50n,
+        });
+        expect(await sut.get('contract_accounts', { account_id: casStale })).toMatchObject({
+          version: 9n,
+          balance_minor: 0n,
+        });
+        expect(
+          await sut.get('contract_entries', { account_id: entries, sequence: 1n }),
+        ).toMatchObject({ memo: 'first' });
+        expect(await sut.conditionalWrites([])).toEqual([]);
+      });
+
+      const refused: readonly [string, (id: string) => ConditionalStatement, string][] = [
+        [
+          'a value of the wrong type',
+          (id) => ({
+            kind: 'updateIf',
+            table: 'contract_accounts',
+            key: { account_id: `${id}-other` },
+            set: { level: 1.5 },
+            expected: {},
+          }),
+          'invalid.store_value',
+        ],
+        [
+          'an unknown table',
+          (id) => ({ kind: 'insertIfNotExists', table: 'contract_no_such_table', row: { id } }),
+          'invalid.store_unknown_table',
+        ],
+        [
+          'a row already named in the same call',
+          (id) => ({ kind: 'insertIfNotExists', table: 'contract_accounts', row: account(id) }),
+          'invalid.store_row',
+        ],
+      ];
+      it.each(refused)(
+        'writes nothing when one statement carries %s',
+        async (_label, makeStatement, code) => {
+          const id = uniqueId('multi-refused');
+          await expectStoreError(
+            sut.conditionalWrites([
+              { kind: 'insertIfNotExists', table: 'contract_accounts', row: account(id) },
+              makeStatement(id),
+            ]),
+            code,
+          );
+          expect(await sut.get('contract_accounts', { account_id: id })).toBe(undefined);
+        },
+      );
+
+      it(`lets exactly one of ${RACE_CLIENTS} processes claim each of ${MULTI_RACE_ROWS} rows they all insert at once`, async () => {
+        const clients = await raceClients();
+        const ids = Array.from({ length: MULTI_RACE_ROWS }, () => uniqueId('multi-claim'));
+        const outcomes = await Promise.all(
+          clients.map((client, clientIndex) => {
+            // Each process names the rows in its own order, so no one reaches every row first.
+            const order = ids.map((_id, index) => ids[(index + clientIndex * 5) % ids.length]);
+            return client
+              .conditionalWrites(
+                order.map((id): ConditionalStatement => ({
+                  kind: 'insertIfNotExists',
+                  table: 'contract_accounts',
+                  row: account(id, { holder: `client-${clientIndex}` }),
+                })),
+              )
+              .then((results) => ({ clientIndex, order, results }));
+          }),
+        );
+        for (const id of ids) {
+          const stored = await sut.get('contract_accounts', { account_id: id });
+          const claims = outcomes.map(({ clientIndex, order, results }) => ({
+            clientIndex,
+            result: results[order.indexOf(id)],
+          }));
+          const winners = claims.filter(({ result }) => result.applied);
+          expect(winners).toHaveLength(1);
+          expect(stored?.holder).toBe(`client-${winners[0].clientIndex}`);
+          for (const { result } of claims.filter((claim) => !claim.result.applied)) {
+            expect(result.current?.holder).toBe(stored?.holder);
+          }
+        }
+      });
+
+      const multiIncrements = RACE_CLIENTS * MULTI_CAS_ROUNDS_PER_CLIENT;
+      it(`never loses one of ${multiIncrements} concurrent increments of each of ${MULTI_RACE_ROWS} rows compare-and-set together`, async () => {
+        const clients = await raceClients();
+        const ids = Array.from({ length: MULTI_RACE_ROWS }, () => uniqueId('multi-counter'));
+        for (const id of ids) {
+          await sut.upsert('contract_accounts', account(id));
+        }
+        // One round: increment every row once, re-reading and retrying only the rows not applied.
+        const incrementAll = async (client: Store): Promise<void> => {
+          let remaining = ids;
+          for (let attempt = 1; attempt <= CAS_ATTEMPTS_MAX; attempt += 1) {
+            const rows = await client.getMany(
+              'contract_accounts',
+              remaining.map((id) => ({ account_id: id })),
+            );
+            const byId = new Map(rows.map((row) => [row.account_id as string, row]));
+            const results = await client.conditionalWrites(
+              remaining.map((id): ConditionalStatement => {
+                const row = byId.get(id);
+                const version = row?.version as bigint;
+                return {
+                  kind: 'updateIf',
+                  table: 'contract_accounts',
+                  key: { account_id: id },
+                  set: {
+                    version: version + 1n,
+                    balance_minor: (row?.balance_minor as bigint) + 10n,
+                  },
+                  expected: { version },
+                };
+              }),
+            );
+            remaining = remaining.filter((_id, index) => !results[index].applied);
+            if (remaining.length === 0) {
+              return;
+            }
+          }
+          throw new Error(`increments not applied in ${CAS_ATTEMPTS_MAX} attempts`);
+        };
+        await Promise.all(
+          clients.map(async (client) => {
+            for (let round = 0; round < MULTI_CAS_ROUNDS_PER_CLIENT; round += 1) {
+              await incrementAll(client);
+            }
+          }),
+        );
+        const rows = await sut.getMany(
+          'contract_accounts',
+          ids.map((id) => ({ account_id: id })),
+        );
+        expect(rows).toHaveLength(MULTI_RACE_ROWS);
+        for (const row of rows) {
+          expect(row).toMatchObject({
+            version: BigInt(multiIncrements),
+            balance_minor: BigInt(multiIncrements * 10),
+          });
+        }
       });
     });
 
