@@ -1,6 +1,6 @@
 import type { Clock } from '@corebank/platform-clock';
 import { parseSnowflake } from '@corebank/platform-ids';
-import type { Row, Store, WriteStatement } from '@corebank/platform-storage';
+import type { ConditionalStatement, Row, Store, WriteStatement } from '@corebank/platform-storage';
 
 import type { Account } from '../domain/account';
 import type { LedgerChanges } from '../domain/apply-ledger-requests';
@@ -32,9 +32,12 @@ import { LEDGER_TABLES } from './ledger-tables';
  * unconditional logged batches, no multi-row condition). The protocol:
  *
  * 1. Every row a commit writes carries its `commit_id` (a snowflake: it also tells its age).
- * 2. Each changed account row is compare-and-set on its `version` (sorted by id): the new
- *    balances go in, the balances they replace stay beside them (`prev_*`), and `commit_id`
- *    points at this commit. The account is now held: other writers wait for the decision.
+ * 2. Each changed account row is compare-and-set on its `version`: the new balances go in, the
+ *    balances they replace stay beside them (`prev_*`), and `commit_id` points at this commit.
+ *    The account is now held: other writers wait for the decision. The compare-and-sets of a
+ *    commit go to the store together (`conditionalWrites`, chunked by `batchStatementsMax`):
+ *    each applies or not on its own, and if any did not, the commit aborts, which releases the
+ *    ones that did. Nothing relies on them being atomic together.
  * 3. Transfers, pending resolutions and index rows are written by plain (idempotent) batches.
  * 4. The decision: a conditional insert of `committed` into `ledger_commits`. It is the single
  *    atomic step. A writer that finds an account held by a commit older than the lease instead
@@ -56,7 +59,10 @@ export interface StoreLedgerRepositoryOptions {
   readonly clock: Clock;
   /** A commit undecided for longer than this is presumed dead and may be aborted by others. */
   readonly commitLeaseMs: number;
-  /** Statements per store batch (the commit's rows are spread over several batches). */
+  /**
+   * Statements per store `batch` or `conditionalWrites` call (a commit's rows and its accounts'
+   * compare-and-sets are spread over several calls).
+   */
   readonly batchStatementsMax: number;
   /** Keys per store getMany. */
   readonly getManyKeysMax: number;
@@ -159,30 +165,37 @@ export class StoreLedgerRepository implements LedgerRepository {
     const accounts = [...changes.accounts].sort((left, right) =>
       BigInt(left.id) < BigInt(right.id) ? -1 : 1,
     );
-    // Step 2: hold each account by compare-and-set on the version read. Sorted order means two
-    // writers meet on the same first account, so neither waits on the other in a cycle.
-    let held = 0;
-    for (const account of accounts) {
+    // Step 2: hold each account by compare-and-set on the version read, many per store call.
+    // Sorted order keeps the calls of two writers on shared accounts in the same order.
+    const holds = accounts.map((account): ConditionalStatement => {
       const previous = before.get(account.id);
       assertInvariant(previous !== undefined, `changed account ${account.id} was not read`);
-      const outcome = await this.options.store.updateIf(
-        LEDGER_TABLES.accounts,
-        { id: idKey(account.id) },
-        {
+      return {
+        kind: 'updateIf',
+        table: LEDGER_TABLES.accounts,
+        key: { id: idKey(account.id) },
+        set: {
           version: account.version,
           commit_id: commitKey,
           ...balanceColumns(account, ''),
           ...balanceColumns(previous, 'prev_'),
         },
-        { version: previous.version },
-      );
-      if (!outcome.applied) {
+        expected: { version: previous.version },
+      };
+    });
+    let held = 0;
+    const size = this.options.batchStatementsMax;
+    for (let start = 0; start < holds.length; start += size) {
+      const outcomes = await this.options.store.conditionalWrites(holds.slice(start, start + size));
+      const applied = outcomes.filter((outcome) => outcome.applied).length;
+      held += applied;
+      if (applied < outcomes.length) {
+        // Another writer moved an account: release the ones this commit holds, if any.
         if (held > 0) {
           await this.decide(commitKey, 'aborted');
         }
         return 'conflict';
       }
-      held += 1;
     }
     // Rows written after the lease could overwrite rows of a later commit of the same ids, made
     // after ours was presumed dead: past half the lease, give up instead.

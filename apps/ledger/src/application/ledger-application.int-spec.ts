@@ -382,6 +382,7 @@ function bindStore(store: Store): Store {
     insertIfNotExists: (table, row, options) => store.insertIfNotExists(table, row, options),
     updateIf: (table, key, set, expected, options) =>
       store.updateIf(table, key, set, expected, options),
+    conditionalWrites: (statements) => store.conditionalWrites(statements),
     delete: (table, key) => store.delete(table, key),
     batch: (statements) => store.batch(statements),
     ping: () => store.ping(),
@@ -389,7 +390,11 @@ function bindStore(store: Store): Store {
   };
 }
 
-/** A store that dies (every call fails from then on) at its `crashAt`-th write. */
+/**
+ * A store that dies (every call fails from then on) at its `crashAt`-th write. Each statement of
+ * a conditionalWrites call counts as a write: dying inside one applies the statements before it,
+ * as Cassandra may (its lightweight transactions are not atomic together).
+ */
 function crashAfterWrites(store: Store, crashAt: number, onWrite: () => number): Store {
   let dead = false;
   const write = <T>(call: () => Promise<T>): Promise<T> => {
@@ -411,6 +416,19 @@ function crashAfterWrites(store: Store, crashAt: number, onWrite: () => number):
       write(() => store.insertIfNotExists(table, row, options)),
     updateIf: (table, key, set, expected, options) =>
       write(() => store.updateIf(table, key, set, expected, options)),
+    conditionalWrites: async (statements) => {
+      if (dead) {
+        throw new Error('simulated crash');
+      }
+      for (let index = 0; index < statements.length; index += 1) {
+        if (onWrite() >= crashAt) {
+          dead = true;
+          await store.conditionalWrites(statements.slice(0, index));
+          throw new Error('simulated crash');
+        }
+      }
+      return store.conditionalWrites(statements);
+    },
     delete: (table, key) => write(() => store.delete(table, key)),
     batch: (statements) => write(() => store.batch(statements)),
     ping: () => store.ping(),
