@@ -440,8 +440,14 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     expect(annotations['nginx.ingress.kubernetes.io/auth-tls-secret']).toBe(
       `${overlay.namespace}/processor-client-ca`,
     );
-    for (const service of ['feed', 'authorization', 'notifications', 'card-gateway']) {
-      expect(findObject<IService>(objects, 'Service', service)).toBeDefined();
+    // Every backend names a Service port that exists.
+    const backends = [api, processor].flatMap((ingress) =>
+      (ingress.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []),
+    );
+    for (const { backend } of backends) {
+      const service = findObject<IService>(objects, 'Service', backend.service?.name ?? '');
+      const portNames = (service.spec?.ports ?? []).map((port) => port.name);
+      expect(portNames).toContain(backend.service?.port?.name);
     }
   });
 
