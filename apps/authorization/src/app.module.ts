@@ -5,7 +5,6 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -26,6 +25,7 @@ import {
   DISTRIBUTED_LOCKS,
   type DistributedLocks,
 } from '@corebank/platform-locks';
+import { createLogger, LOGGER, type Logger } from '@corebank/platform-observability';
 import { createRpcClient, RpcServer } from '@corebank/platform-rpc';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
@@ -66,7 +66,6 @@ function createLedgerClient(config: AuthorizationConfig) {
 /** Serves gRPC and runs the outbox relay; stops both before resources close. */
 @Injectable()
 export class AuthorizationTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('authorization');
   private readonly server = new RpcServer();
   private readonly relayLoop: OutboxRelayLoop;
   boundPort: number | undefined;
@@ -77,6 +76,7 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     voidUnconfirmedDecision: VoidUnconfirmedDecisionUseCase,
     manageCards: ManageCardsUseCase,
     @Inject(OUTBOX_RELAY) relay: OutboxRelay,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.server.addService(
       authorizationV1.AuthorizationServiceService,
@@ -86,7 +86,7 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     this.relayLoop = new OutboxRelayLoop(
       relay,
       config.authorization.AUTH_OUTBOX_RELAY_INTERVAL_MS,
-      (error) => this.logger.warn({ message: 'outbox relay round failed', error: String(error) }),
+      (error) => logger.warn({ err: error }, 'outbox relay round failed'),
     );
   }
 
@@ -132,6 +132,11 @@ export class AppModule {
       providers: [
         { provide: AUTHORIZATION_CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },
+        {
+          provide: LOGGER,
+          useFactory: (): Logger =>
+            createLogger({ service: 'authorization', level: config.observability.LOG_LEVEL }),
+        },
         {
           provide: AUTHORIZATION_SETTINGS,
           useValue: {
@@ -202,6 +207,7 @@ export class AppModule {
             ID_GENERATOR,
             CLOCK,
             AUTHORIZATION_SETTINGS,
+            LOGGER,
           ],
           useFactory: (
             store: AuthorizationStore,
@@ -210,8 +216,8 @@ export class AppModule {
             ids: IdGenerator,
             clock: Clock,
             settings: AuthorizationSettings,
+            logger: Logger,
           ) => {
-            const logger = new Logger('authorization');
             return new ProcessCardMessageUseCase({
               store,
               ledger,
@@ -219,7 +225,8 @@ export class AppModule {
               ids,
               clock,
               settings,
-              alert: (name, params) => logger.error({ message: 'alert', alert: name, ...params }),
+              // Alerts page on-call (STYLE §8: error means someone must act).
+              alert: (name, params) => logger.error({ alert: name, ...params }, 'alert'),
             });
           },
         },

@@ -12,6 +12,7 @@ import {
 } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 import type { LocksConfig } from '@corebank/platform-locks';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
@@ -94,6 +95,7 @@ export function loadAuthorizationConfig(env: EnvRecord = process.env) {
       ids: idsConfigSchema,
       locks: locksSectionSchema,
       bus: busSectionSchema,
+      observability: observabilityConfigSchema,
     },
     env,
   );
