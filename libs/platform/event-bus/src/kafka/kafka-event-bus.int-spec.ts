@@ -202,8 +202,15 @@ describe('KafkaEventBus on the librdkafka mock cluster', () => {
     await cluster.createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
     const logger = collectingLogger();
     const publisher = new KafkaEventBus(testConfig(cluster, 'rebalance-publisher'), { logger });
-    const first = new KafkaEventBus(testConfig(cluster, 'rebalance-first'), { logger });
-    const second = new KafkaEventBus(testConfig(cluster, 'rebalance-second'), { logger });
+    // A 3 s session makes each mock rebalance wait 2 s instead of 5 s. Should a loaded machine
+    // miss a heartbeat, that only adds a rebalance, which this test tolerates by design.
+    const memberConfig = (clientId: string): KafkaEventBusConfigInput => ({
+      ...testConfig(cluster, clientId),
+      sessionTimeoutMs: 3_000,
+      rebalanceTimeoutMs: 3_000,
+    });
+    const first = new KafkaEventBus(memberConfig('rebalance-first'), { logger });
+    const second = new KafkaEventBus(memberConfig('rebalance-second'), { logger });
     const events = eventsOverKeys(8, 300);
     const received: EventEnvelope[] = [];
     const receivedBy = { first: 0, second: 0 };
