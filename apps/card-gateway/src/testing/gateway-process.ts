@@ -26,11 +26,27 @@ export async function startCardGateway(
   const app = await NestFactory.createApplicationContext(AppModule.withConfig(config), {
     logger: false,
   });
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // Close what was created (the gRPC channel), or the failed boot keeps the test process alive.
+    await app.close();
+    throw error;
+  }
   const port = app.get(CardGatewayTransports).boundPort;
   if (port === undefined) {
     await app.close();
     throw new Error('card-gateway did not bind a port');
   }
   return { port, close: () => app.close() };
+}
+
+/** Closes every gateway, even if one close fails, so no listener or channel outlives a test. */
+export async function closeAll(gateways: RunningGateway[]): Promise<void> {
+  const closing = gateways.splice(0).map((gateway) => gateway.close());
+  const outcomes = await Promise.allSettled(closing);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) {
+    throw failure.reason;
+  }
 }

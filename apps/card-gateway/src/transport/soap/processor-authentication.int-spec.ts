@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:https';
 
 import { AuthorizationServiceTestDouble } from '../../testing/authorization-service.test-double';
-import { startCardGateway, type RunningGateway } from '../../testing/gateway-process';
+import { closeAll, startCardGateway, type RunningGateway } from '../../testing/gateway-process';
 import {
   AUTH_REQUEST_FIELDS,
   getTransactionEnvelope,
@@ -48,6 +48,8 @@ function usernameTokenHeader(
 
 describe('processor authentication', () => {
   const authorization = new AuthorizationServiceTestDouble();
+  /** Every gateway that booted, so a failed beforeAll still closes what it opened. */
+  const started: RunningGateway[] = [];
   let certificates: ThrowawayCertificates;
   let authorizationAddress: string;
 
@@ -75,10 +77,11 @@ describe('processor authentication', () => {
         CARD_GATEWAY_TLS_KEY_PATH: certificates.serverKeyPath,
         CARD_GATEWAY_TLS_CLIENT_CA_PATH: certificates.caPath,
       });
+      started.push(gateway);
     });
 
     afterAll(async () => {
-      await gateway.close();
+      await closeAll(started);
     });
 
     const postWith = async (client: { cert?: string; key?: string }) => {
@@ -132,12 +135,13 @@ describe('processor authentication', () => {
         CARD_GATEWAY_WSS_USERNAME: WSS_USERNAME,
         CARD_GATEWAY_WSS_PASSWORD: WSS_PASSWORD,
       });
+      started.push(gateway);
       agent = new Agent({ ca: certificates.caPem, keepAlive: true });
     });
 
     afterAll(async () => {
       agent.destroy();
-      await gateway.close();
+      await closeAll(started);
     });
 
     const post = (header: string) =>

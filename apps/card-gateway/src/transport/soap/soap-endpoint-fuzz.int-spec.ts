@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { allCurrencies } from '@corebank/domain-money';
 
 import { AuthorizationServiceTestDouble } from '../../testing/authorization-service.test-double';
-import { startCardGateway, type RunningGateway } from '../../testing/gateway-process';
+import { closeAll, startCardGateway, type RunningGateway } from '../../testing/gateway-process';
 import {
   AUTH_REQUEST_FIELDS,
   getTransactionEnvelope,
@@ -179,6 +179,8 @@ function acceptable(reply: SoapHttpReply): boolean {
 
 describe('card-gateway fuzzing', () => {
   const authorization = new AuthorizationServiceTestDouble();
+  /** Every gateway that booted, so a failed beforeAll still closes what it opened. */
+  const started: RunningGateway[] = [];
   let gateway: RunningGateway;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -188,13 +190,14 @@ describe('card-gateway fuzzing', () => {
       CARD_GATEWAY_AUTH_MODE: 'none',
       CARD_GATEWAY_DEADLINE_BUDGET_MS: '1000',
     });
+    started.push(gateway);
     await soapPost(gateway.port, VALID_ENVELOPE, { agent });
     authorization.reset();
   });
 
   afterAll(async () => {
     agent.destroy();
-    await gateway.close();
+    await closeAll(started);
     await authorization.stop();
   });
 

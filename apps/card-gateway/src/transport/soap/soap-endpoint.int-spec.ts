@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { authorizationV1 } from '@corebank/contracts-proto';
 
 import { AuthorizationServiceTestDouble } from '../../testing/authorization-service.test-double';
-import { startCardGateway, type RunningGateway } from '../../testing/gateway-process';
+import { closeAll, startCardGateway, type RunningGateway } from '../../testing/gateway-process';
 import {
   AUTH_REQUEST_FIELDS,
   getTransactionEnvelope,
@@ -42,6 +42,8 @@ const { CardMessageKind, MerchantSource } = authorizationV1;
 
 describe('card-gateway SOAP endpoint over HTTP', () => {
   const authorization = new AuthorizationServiceTestDouble();
+  /** Every gateway that booted, so a failed beforeAll still closes what it opened. */
+  const started: RunningGateway[] = [];
   let gateway: RunningGateway;
   let defaultBudgetGateway: RunningGateway;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -54,11 +56,13 @@ describe('card-gateway SOAP endpoint over HTTP', () => {
       CARD_GATEWAY_DEADLINE_BUDGET_MS: String(BEHAVIOUR_BUDGET_MS),
       CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: '3',
     });
+    started.push(gateway);
     defaultBudgetGateway = await startCardGateway({
       CARD_GATEWAY_AUTHORIZATION_ADDRESS: address,
       CARD_GATEWAY_AUTH_MODE: 'none',
       CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: '3',
     });
+    started.push(defaultBudgetGateway);
     // The first call pays for the gRPC channel's connection and JIT warm-up; a processor's
     // first message after a deploy may get 91 for that reason, which these tests are not about.
     await soapPost(gateway.port, getTransactionEnvelope(AUTH_REQUEST_FIELDS), { agent });
@@ -69,8 +73,7 @@ describe('card-gateway SOAP endpoint over HTTP', () => {
 
   afterAll(async () => {
     agent.destroy();
-    await gateway.close();
-    await defaultBudgetGateway.close();
+    await closeAll(started);
     await authorization.stop();
   });
 
