@@ -7,6 +7,7 @@ import type { IConfigMap, IService } from 'kubernetes-models/v1';
 import { loadAuthorizationConfig } from '../../apps/authorization/src/config';
 import { loadCardGatewayConfig } from '../../apps/card-gateway/src/config';
 import { loadLedgerConfig } from '../../apps/ledger/src/config';
+import { loadMerchantEnrichmentConfig } from '../../apps/merchant-enrichment/src/config';
 
 import {
   findObject,
@@ -503,6 +504,15 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     expect(authorization.store.engine).toBe('cassandra');
     expect(authorization.bus.engine).toBe('kafka');
     expect(authorization.locks.engine).toBe('etcd');
+
+    const enrichment = loadMerchantEnrichmentConfig(
+      renderedEnvironment(objects, 'merchant-enrichment', SECRET_KEYS),
+    );
+    expect([enrichment.store.engine, enrichment.bus.engine, enrichment.ids.workerSource]).toEqual([
+      'cassandra',
+      'kafka',
+      'etcd',
+    ]);
 
     const gateway = loadCardGatewayConfig(
       renderedEnvironment(objects, 'card-gateway', SECRET_KEYS),

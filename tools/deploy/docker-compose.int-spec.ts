@@ -6,6 +6,7 @@ import type { IConfigMap } from 'kubernetes-models/v1';
 import { loadAuthorizationConfig } from '../../apps/authorization/src/config';
 import { loadCardGatewayConfig } from '../../apps/card-gateway/src/config';
 import { loadLedgerConfig } from '../../apps/ledger/src/config';
+import { loadMerchantEnrichmentConfig } from '../../apps/merchant-enrichment/src/config';
 
 import {
   findGeneratedConfigMap,
@@ -188,6 +189,15 @@ describe('docker-compose.yml', () => {
     expect(authorization.authorization.LEDGER_GRPC_ADDRESS).toBe(
       `ledger:${ledger.ledger.LEDGER_GRPC_PORT}`,
     );
+    const enrichment = loadMerchantEnrichmentConfig(
+      interpolated(compose.services['merchant-enrichment'].environment ?? {}),
+    );
+    expect([enrichment.store.engine, enrichment.bus.engine, enrichment.ids.workerSource]).toEqual([
+      'cassandra',
+      'kafka',
+      'etcd',
+    ]);
+
     const gateway = loadCardGatewayConfig(
       interpolated(compose.services['card-gateway'].environment ?? {}),
     );

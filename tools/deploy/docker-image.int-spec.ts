@@ -49,7 +49,7 @@ describe('build stage: tools/deploy/build-app.ts', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it.each(['card-gateway', 'authorization'])(
+  it.each(['card-gateway', 'authorization', 'merchant-enrichment'])(
     'compiles %s without tests, TypeScript or unresolved @corebank aliases',
     async (app) => {
       const outDir = join(scratch, `dist-${app}`);
