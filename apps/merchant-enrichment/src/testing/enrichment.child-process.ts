@@ -4,6 +4,8 @@
  * `crashAfterPublishes` is set it kills itself with SIGKILL right after that many durable
  * publishes on enrichment.transactions.v1, that is after the effect and before the offset commit.
  */
+import { writeFileSync } from 'node:fs';
+
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import { createEventBus, type EventBus } from '@corebank/platform-event-bus';
 
@@ -13,6 +15,8 @@ import { bootstrap } from '../main';
 export interface EnrichmentChildArguments {
   readonly environment: Readonly<Record<string, string>>;
   readonly crashAfterPublishes?: number;
+  /** Where the ids of the last publish before the kill are written (synchronously). */
+  readonly crashRecordPath?: string;
 }
 
 export type EnrichmentChildMessage =
@@ -22,7 +26,7 @@ function send(message: EnrichmentChildMessage): void {
   process.send?.(message);
 }
 
-function crashingAfter(inner: EventBus, publishesMax: number): EventBus {
+function crashingAfter(inner: EventBus, publishesMax: number, recordPath: string): EventBus {
   let publishes = 0;
   return {
     publish: async (topic, events) => {
@@ -30,6 +34,7 @@ function crashingAfter(inner: EventBus, publishesMax: number): EventBus {
       if (topic === TRANSACTION_TOPICS.enrichment) {
         publishes += 1;
         if (publishes >= publishesMax) {
+          writeFileSync(recordPath, JSON.stringify(events.map((event) => event.id)));
           process.kill(process.pid, 'SIGKILL');
         }
       }
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
   if (argument === undefined) {
     throw new Error('missing arguments');
   }
-  const { environment, crashAfterPublishes } = JSON.parse(argument) as EnrichmentChildArguments;
+  const { environment, crashAfterPublishes, crashRecordPath } = JSON.parse(
+    argument,
+  ) as EnrichmentChildArguments;
   const config = loadMerchantEnrichmentConfig(environment);
   const ownBus = createEventBus(
     config.bus.engine === 'kafka'
@@ -53,7 +60,9 @@ async function main(): Promise<void> {
       : { ...config.bus },
   );
   const eventBus =
-    crashAfterPublishes === undefined ? ownBus : crashingAfter(ownBus, crashAfterPublishes);
+    crashAfterPublishes === undefined || crashRecordPath === undefined
+      ? ownBus
+      : crashingAfter(ownBus, crashAfterPublishes, crashRecordPath);
   const running = await bootstrap(config, { eventBus });
   process.on('message', (message: unknown) => {
     if (message === 'stop') {
