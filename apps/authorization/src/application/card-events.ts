@@ -1,25 +1,18 @@
+import {
+  type AuthorizationTransactionDataJson,
+  type AuthorizationTransactionEventType,
+  TRANSACTION_TOPICS,
+  UNKNOWN_ACCOUNT_KEY,
+} from '@corebank/domain-transaction-events';
 import type { IdGenerator } from '@corebank/platform-ids';
-import type { JsonValue } from '@corebank/platform-storage';
 
 import type { CardMessage } from '../domain/card-message';
 import type { OutboxEntry } from '../ports/authorization-store.port';
 
-export const TRANSACTIONS_TOPIC = 'authorization.transactions.v1';
+export const TRANSACTIONS_TOPIC = TRANSACTION_TOPICS.authorization;
 
-/** Event types on TRANSACTIONS_TOPIC (ARCHITECTURE §7, STYLE §4 naming). */
-export type TransactionEventType =
-  | 'authorization.transaction.authorized.v1'
-  | 'authorization.transaction.declined.v1'
-  | 'authorization.transaction.reversed.v1'
-  | 'authorization.transaction.expired.v1'
-  | 'authorization.transaction.advised.v1'
-  | 'authorization.transaction.settled.v1'
-  | 'authorization.transaction.credited.v1'
-  | 'authorization.transaction.adjusted.v1'
-  | 'authorization.transaction.recorded.v1';
-
-/** Events of an unknown card still need a partition key; they share this one. */
-export const UNKNOWN_ACCOUNT_KEY = 'unknown-account';
+/** Event types on TRANSACTIONS_TOPIC, from the shared contract (@corebank/domain-transaction-events). */
+export type TransactionEventType = AuthorizationTransactionEventType;
 
 export interface TransactionEventDetails {
   readonly type: TransactionEventType;
@@ -48,8 +41,11 @@ export function transactionEvent(
   details: TransactionEventDetails,
 ): OutboxEntry {
   const key = details.accountId === '' ? UNKNOWN_ACCOUNT_KEY : details.accountId;
-  const data: JsonValue = {
-    txnId: message.txnId,
+  // Typed with the shared contract's JSON form, so a payload its consumers would dead-letter
+  // fails to compile here.
+  const data: AuthorizationTransactionDataJson = {
+    // A malformed message may lack its TXn_ID; the contract needs a non-empty id to key on.
+    txnId: message.txnId === '' ? `hash-${message.payloadHash}` : message.txnId,
     decisionId: details.decisionId,
     lifecycleId: details.lifecycleId,
     messageKind: message.kind,
@@ -92,7 +88,7 @@ export function transactionEvent(
       occurredAt: new Date(occurredAtMs).toISOString(),
       key,
       ...(traceparent === undefined || traceparent === '' ? {} : { traceparent }),
-      data,
+      data: { ...data, merchant: { ...data.merchant }, flags: [...data.flags] },
     },
   };
 }

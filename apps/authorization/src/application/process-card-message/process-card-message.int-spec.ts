@@ -1,3 +1,5 @@
+import { parseAuthorizationTransactionEvent } from '@corebank/domain-transaction-events';
+import { parseEnvelope } from '@corebank/platform-event-bus';
 import { isPlatformError } from '@corebank/platform-errors';
 
 import { runCardsCli } from '../../cli/cards-cli';
@@ -714,5 +716,18 @@ describe('A33 ledger down', () => {
     expect(replayed).toBe(true);
     await harness.send(clearing);
     await expectBalance(card, 8_750n, 8_750n);
+  });
+});
+
+// Runs last: everything the scenarios above published must satisfy the shared event contract,
+// or its consumers (enrichment, feed) would dead-letter it.
+describe('published events', () => {
+  it('all match the envelope and the shared authorization transaction contract', () => {
+    expect(harness.events.length).toBeGreaterThan(50);
+    for (const event of harness.events) {
+      expect(parseEnvelope(event).kind).toBe('parsed');
+      const parsed = parseAuthorizationTransactionEvent(event.type, event.data);
+      expect(parsed.kind === 'invalid' ? parsed.reason : 'parsed').toBe('parsed');
+    }
   });
 });
