@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { load, loadAll } from 'js-yaml';
 import { join } from 'node:path';
 
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
@@ -18,22 +18,12 @@ export interface ManifestObject {
   [field: string]: unknown;
 }
 
-/**
- * js-yaml is in the root dependency tree (through eslint and jest) but has no types there, so
- * only the one function used is declared. `yaml` is not installed.
- */
-interface YamlParser {
-  loadAll(text: string): unknown[];
-  load(text: string): unknown;
-}
-const yamlParser = createRequire(__filename)('js-yaml') as YamlParser;
-
 export function parseYamlDocuments(text: string): unknown[] {
-  return yamlParser.loadAll(text).filter((document) => document !== null && document !== undefined);
+  return loadAll(text).filter((document) => document !== null && document !== undefined);
 }
 
 export function parseYamlDocument(text: string): unknown {
-  return yamlParser.load(text);
+  return load(text);
 }
 
 const KUBECTL_TIMEOUT_MS = 30_000;
