@@ -3,6 +3,7 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
+  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -50,6 +51,7 @@ export class MerchantEnrichmentConsumer
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private subscription: Subscription | undefined;
+  private readonly logger = new Logger('merchant-enrichment');
 
   constructor(
     @Inject(MERCHANT_ENRICHMENT_CONFIG) private readonly config: MerchantEnrichmentConfig,
@@ -62,7 +64,7 @@ export class MerchantEnrichmentConsumer
     this.subscription = await this.bus.subscribe({
       topic: TRANSACTION_TOPICS.authorization,
       groupId: settings.MERCHANT_ENRICHMENT_GROUP_ID,
-      handler: authorizationTransactionsHandler(this.useCase),
+      handler: authorizationTransactionsHandler(this.useCase, this.logger),
       retry: {
         attemptsMax: settings.MERCHANT_ENRICHMENT_DELIVERY_ATTEMPTS_MAX,
         backoffInitialMs: settings.MERCHANT_ENRICHMENT_BACKOFF_INITIAL_MS,

@@ -9,7 +9,14 @@ import type { EnrichTransactionUseCase } from '../../application/enrich-transact
  * An event that does not parse throws a non-retryable PlatformError, which the bus's delivery
  * pipeline sends to the dead-letter topic at once; the partition then moves on.
  */
-export function authorizationTransactionsHandler(useCase: EnrichTransactionUseCase): EventHandler {
+export interface EnrichmentLogger {
+  warn(fields: Readonly<Record<string, string>>): void;
+}
+
+export function authorizationTransactionsHandler(
+  useCase: EnrichTransactionUseCase,
+  logger: EnrichmentLogger,
+): EventHandler {
   return async (event: EventEnvelope): Promise<void> => {
     const parsed = parseAuthorizationTransactionEvent(event.type, event.data);
     if (parsed.kind === 'invalid') {
@@ -19,7 +26,7 @@ export function authorizationTransactionsHandler(useCase: EnrichTransactionUseCa
         { retryable: false },
       );
     }
-    await useCase.execute({
+    const outcome = await useCase.execute({
       sourceEventId: event.id,
       type: parsed.value.type,
       occurredAt: event.occurredAt,
@@ -27,5 +34,12 @@ export function authorizationTransactionsHandler(useCase: EnrichTransactionUseCa
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
       transaction: parsed.value.data,
     });
+    if (outcome.kind === 'enriched_late') {
+      logger.warn({
+        message: 'transaction published unenriched before its merchant',
+        reason: outcome.reason,
+        eventId: event.id,
+      });
+    }
   };
 }
