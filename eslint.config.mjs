@@ -147,6 +147,35 @@ export default tseslint.config(
     },
   },
   {
+    // The bank is the one composition root that runs every service in one process: it alone may
+    // import a service's bootstrap (`@corebank/<app>-service`, each app's main.ts). Any other
+    // import of an app still fails, here and everywhere else.
+    files: ['apps/bank/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: ['^@corebank/[a-z-]+-service$'],
+          depConstraints: [
+            {
+              sourceTag: 'scope:bank',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:contracts',
+                'type:platform',
+                'type:testing',
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Test code, the test-engine harness, tools, benches and the acceptance suite may read the
     // environment (CASSANDRA_CONTACT_POINTS, CI) and use libs/testing.
     files: [
