@@ -172,6 +172,13 @@ export function authorizationTransactionDataToJson(
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${messageWithoutValue(issue)}`)
     .join('; ');
+}
+
+/** zod's enum message quotes the received value; everything else names only types and rules. */
+function messageWithoutValue(issue: z.ZodIssue): string {
+  return issue.code === z.ZodIssueCode.invalid_enum_value
+    ? `expected one of ${issue.options.map(String).join(', ')}`
+    : issue.message;
 }

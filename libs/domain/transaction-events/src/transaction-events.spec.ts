@@ -116,6 +116,14 @@ describe('authorization transaction payload', () => {
       expect(result.reason).toContain('cardToken');
       expect(result.reason).not.toContain('4111111111111111');
     }
+    const enumResult = parseAuthorizationTransactionEvent('authorization.transaction.declined.v1', {
+      ...authorizationPayload(),
+      messageKind: '4111111111111111',
+    });
+    expect(enumResult.kind === 'invalid' && enumResult.reason).toMatch(
+      /^messageKind: expected one of auth_requested, /,
+    );
+    expect(enumResult.kind === 'invalid' && enumResult.reason).not.toContain('4111111111111111');
   });
 });
 
