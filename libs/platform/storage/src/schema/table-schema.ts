@@ -125,8 +125,11 @@ export class TableSchema {
   }
 
   private checkColumnsAndValues(values: Row): void {
-    for (const [column, value] of Object.entries(values)) {
-      this.checkValue(column, value);
+    // for...in rather than Object.entries: this runs for every row written, and allocates nothing.
+    for (const column in values) {
+      if (Object.hasOwn(values, column)) {
+        this.checkValue(column, values[column]);
+      }
     }
   }
 

@@ -251,6 +251,83 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('many rows per call', () => {
+    it('applies long runs of one write shape in order, as single statements would', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const sut = await open({ clock });
+      await sut.migrate([HOLDS]);
+      // 150 rows with a TTL that runs out, then a batch of 300 partial writes of one shape (so
+      // multi-row statements of 64 and 8 rows and single ones all run): each id twice, the second
+      // write must win, and no cell of an expired row may come back.
+      const ids = Array.from({ length: 150 }, (_unused, index) => `h${index}`);
+      await sut.batch(
+        ids.map((holdId) => ({
+          kind: 'upsert',
+          table: 'holds',
+          row: { hold_id: holdId, amount_minor: 1n, note: 'expired' },
+          ttlSeconds: 5,
+        })),
+      );
+      clock.advanceMs(5000);
+      await sut.batch(
+        [1n, 2n].flatMap((amount) =>
+          ids.map((holdId) => ({
+            kind: 'upsert' as const,
+            table: 'holds',
+            row: { hold_id: holdId, amount_minor: amount },
+          })),
+        ),
+      );
+      const rows = await sut.getMany(
+        'holds',
+        ids.map((holdId) => ({ hold_id: holdId })),
+      );
+      expect(rows).toHaveLength(150);
+      for (const row of rows) {
+        expect(row).toEqual({ hold_id: row.hold_id, amount_minor: 2n, note: null });
+      }
+    });
+
+    it('getMany over several IN lists returns each existing row once', async () => {
+      const sut = await open();
+      await sut.migrate([HOLDS]);
+      await sut.batch(
+        Array.from({ length: 300 }, (_unused, index) => ({
+          kind: 'upsert' as const,
+          table: 'holds',
+          row: { hold_id: `h${index}`, amount_minor: BigInt(index) },
+        })),
+      );
+      // 898 keys over four IN lists: every stored row twice (in different lists), 298 missing.
+      const stored = Array.from({ length: 300 }, (_unused, index) => `h${index}`);
+      const missing = Array.from({ length: 298 }, (_unused, index) => `h${1000 + index}`);
+      const rows = await sut.getMany(
+        'holds',
+        [...stored, ...missing, ...stored].map((holdId) => ({ hold_id: holdId })),
+      );
+      expect(rows.map((row) => row.hold_id).sort()).toEqual(
+        Array.from({ length: 300 }, (_unused, index) => `h${index}`).sort(),
+      );
+      expect(rows.find((row) => row.hold_id === 'h17')).toMatchObject({ amount_minor: 17n });
+    });
+
+    it('refuses a conditionalWrites call over its bound before writing anything', async () => {
+      const sut = await open({ conditionalWritesMax: 2 });
+      await sut.migrate([HOLDS]);
+      const error = await rejectionOf(
+        sut.conditionalWrites(
+          ['a', 'b', 'c'].map((holdId) => ({
+            kind: 'insertIfNotExists',
+            table: 'holds',
+            row: { hold_id: holdId, amount_minor: 1n },
+          })),
+        ),
+      );
+      expect(error).toMatchObject({ code: 'invalid.store_request_too_large', retryable: false });
+      expect(await sut.get('holds', { hold_id: 'a' })).toBeUndefined();
+    });
+  });
+
   describe('limits', () => {
     it('refuses oversized getMany and batch requests, and out-of-range page sizes', async () => {
       const sut = await open({ getManyKeysMax: 2, batchStatementsMax: 2, queryLimitMax: 10 });

@@ -77,7 +77,27 @@ interface PreparedWrite {
   readonly expiry: { readonly ttlSeconds: number | undefined } | 'delete';
   /** The statement reads `@now` to blank the cells of an expired row it overwrites. */
   readonly readsNow: boolean;
+  /** For upserts: the shape, so a run of writes of one shape can share a multi-row statement. */
+  readonly shape?: WriteShape;
 }
+
+/** The SQL of one upsert shape (table and written columns), in parts to repeat the VALUES row. */
+interface WriteShape {
+  readonly key: string;
+  readonly written: readonly string[];
+  readonly head: string;
+  readonly valuesRow: string;
+  readonly tail: string;
+  /** Multi-row statement sizes usable for this shape (largest first), within the bind limit. */
+  readonly multiRowSizes: readonly number[];
+}
+
+/**
+ * Rows per multi-row upsert in a batch: a run of writes of one shape goes to SQLite in statements
+ * of this many rows (fewer calls into the engine), kept under SQLite's historical 999 bind values.
+ */
+const MULTI_ROW_SIZES = [64, 8] as const;
+const BIND_VALUES_MAX = 999;
 
 /** A checked conditional write: `expected` undefined means insert-if-not-exists. */
 interface PreparedConditional {
@@ -105,6 +125,9 @@ const IN_LIST_SIZES = [1, 8, 64, 256] as const;
 export class SqliteStore implements Store {
   private readonly clock: Clock;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Per table, shapes by the bit mask of their written columns (tables of up to 31 columns). */
+  private readonly writeShapes = new Map<TableSchema, Map<number | string, WriteShape>>();
+  private writeShapeCount = 0;
   private readonly statementCacheMax: number;
   private readonly getManyKeysMax: number;
   private readonly batchStatementsMax: number;
@@ -344,12 +367,7 @@ export class SqliteStore implements Store {
       // Every statement is checked and bound before the transaction starts, so an invalid one
       // fails the batch before anything is written; an engine error inside rolls it all back.
       const writes = statements.map((statement) => this.prepareBatchStatement(statement));
-      this.inImmediateTransaction(() => {
-        const nowMs = this.clock.nowMs();
-        for (const write of writes) {
-          this.execute(write, nowMs);
-        }
-      });
+      this.inImmediateTransaction(() => this.executeInRuns(writes, this.clock.nowMs()));
     });
   }
 
@@ -494,31 +512,129 @@ export class SqliteStore implements Store {
     ttlSeconds: number | undefined,
   ): PreparedWrite {
     checkTtlSeconds(ttlSeconds);
-    const written = schema.columnNames.filter((column) => row[column] !== undefined);
-    const unwritten = schema.regularColumns.filter((column) => row[column] === undefined);
-    const statement = this.cached(`write|${schema.name}|${written.join(',')}`, () => {
-      const columns = [...written, EXPIRES_AT_COLUMN].map(quote);
-      const assignments = [
-        ...written
-          .filter((column) => !schema.isKeyColumn(column))
-          .map((column) => `${quote(column)} = excluded.${quote(column)}`),
-        ...unwritten.map(
-          (column) =>
-            `${quote(column)} = CASE WHEN ${quote(EXPIRES_AT_COLUMN)} <= @now THEN NULL ELSE ${quote(column)} END`,
-        ),
-        `${quote(EXPIRES_AT_COLUMN)} = excluded.${quote(EXPIRES_AT_COLUMN)}`,
-      ];
-      return this.db.prepare(
-        `INSERT INTO ${quote(schema.name)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
-          `ON CONFLICT (${schema.primaryKey.map(quote).join(', ')}) DO UPDATE SET ${assignments.join(', ')}`,
-      );
-    });
+    const shape = this.writeShape(schema, row);
+    const written = shape.written;
+    const statement = this.cached(shape.key, () =>
+      this.db.prepare(`${shape.head}${shape.valuesRow}${shape.tail}`),
+    );
     return {
       statement,
       values: encodeColumns(schema, written, row),
       expiry: { ttlSeconds },
-      readsNow: unwritten.length > 0,
+      readsNow: written.length < schema.columnNames.length,
+      shape,
     };
+  }
+
+  /** The shape of writing `row`'s columns, found by a number (not a string) on the hot path. */
+  private writeShape(schema: TableSchema, row: Row): WriteShape {
+    const columnNames = schema.columnNames;
+    let mask = 0;
+    for (let index = 0; index < columnNames.length && index < 31; index += 1) {
+      if (row[columnNames[index]] !== undefined) {
+        mask |= 1 << index;
+      }
+    }
+    const writtenOf = (): string[] => columnNames.filter((column) => row[column] !== undefined);
+    const identity = columnNames.length <= 31 ? mask : writtenOf().join(',');
+    let shapes = this.writeShapes.get(schema);
+    const known = shapes?.get(identity);
+    if (known !== undefined) {
+      return known;
+    }
+    const written = writtenOf();
+    const key = `write|${schema.name}|${written.join(',')}`;
+    const unwritten = schema.regularColumns.filter((column) => !written.includes(column));
+    const columns = [...written, EXPIRES_AT_COLUMN].map(quote);
+    const assignments = [
+      ...written
+        .filter((column) => !schema.isKeyColumn(column))
+        .map((column) => `${quote(column)} = excluded.${quote(column)}`),
+      ...unwritten.map(
+        (column) =>
+          `${quote(column)} = CASE WHEN ${quote(EXPIRES_AT_COLUMN)} <= @now THEN NULL ELSE ${quote(column)} END`,
+      ),
+      `${quote(EXPIRES_AT_COLUMN)} = excluded.${quote(EXPIRES_AT_COLUMN)}`,
+    ];
+    // A multi-row upsert handles its rows one after the other, exactly like single statements
+    // in sequence (a later row with the same key updates the row an earlier one inserted).
+    const shape: WriteShape = {
+      key,
+      written,
+      head: `INSERT INTO ${quote(schema.name)} (${columns.join(', ')}) VALUES `,
+      valuesRow: `(${columns.map(() => '?').join(', ')})`,
+      tail:
+        ` ON CONFLICT (${schema.primaryKey.map(quote).join(', ')}) DO UPDATE SET ` +
+        assignments.join(', '),
+      multiRowSizes: MULTI_ROW_SIZES.filter((rows) => rows * columns.length <= BIND_VALUES_MAX),
+    };
+    if (this.writeShapeCount >= this.statementCacheMax) {
+      this.writeShapes.clear();
+      this.writeShapeCount = 0;
+    }
+    if (shapes === undefined) {
+      shapes = new Map();
+      this.writeShapes.set(schema, shapes);
+    }
+    shapes.set(identity, shape);
+    this.writeShapeCount += 1;
+    return shape;
+  }
+
+  /**
+   * Runs a batch's writes in order; consecutive upserts of one shape go in multi-row statements,
+   * which cost SQLite far fewer calls than one statement per row.
+   */
+  private executeInRuns(writes: readonly PreparedWrite[], nowMs: number): void {
+    let index = 0;
+    while (index < writes.length) {
+      const write = writes[index];
+      const shape = write.shape;
+      if (shape !== undefined) {
+        let runLength = 1;
+        while (
+          index + runLength < writes.length &&
+          runLength < MULTI_ROW_SIZES[0] &&
+          writes[index + runLength].shape === shape
+        ) {
+          runLength += 1;
+        }
+        const rows = shape.multiRowSizes.find((size) => size <= runLength);
+        if (rows !== undefined) {
+          this.executeMultiRow(shape, writes.slice(index, index + rows), nowMs);
+          index += rows;
+          continue;
+        }
+      }
+      this.execute(write, nowMs);
+      index += 1;
+    }
+  }
+
+  private executeMultiRow(
+    shape: WriteShape,
+    writes: readonly PreparedWrite[],
+    nowMs: number,
+  ): void {
+    const statement = this.cached(`${shape.key}|rows=${writes.length}`, () =>
+      this.db.prepare(
+        `${shape.head}${Array.from({ length: writes.length }, () => shape.valuesRow).join(', ')}${shape.tail}`,
+      ),
+    );
+    const values: SqliteValue[] = [];
+    for (const write of writes) {
+      values.push(...write.values, this.expiresAtMs(write, nowMs));
+    }
+    if (writes[0].readsNow) {
+      statement.run(...values, { now: nowMs });
+    } else {
+      statement.run(...values);
+    }
+  }
+
+  private expiresAtMs(write: PreparedWrite, nowMs: number): number | null {
+    const ttlSeconds = write.expiry === 'delete' ? undefined : write.expiry.ttlSeconds;
+    return ttlSeconds === undefined ? null : nowMs + ttlSeconds * 1000;
   }
 
   private prepareDelete(schema: TableSchema, key: Row): PreparedWrite {
@@ -654,8 +770,7 @@ export class SqliteStore implements Store {
       write.statement.run(...write.values);
       return;
     }
-    const { ttlSeconds } = write.expiry;
-    const expiresAtMs = ttlSeconds === undefined ? null : nowMs + ttlSeconds * 1000;
+    const expiresAtMs = this.expiresAtMs(write, nowMs);
     if (write.readsNow) {
       write.statement.run(...write.values, expiresAtMs, { now: nowMs });
     } else {
