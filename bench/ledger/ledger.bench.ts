@@ -5,7 +5,8 @@
  *
  * Env: BENCH_LEDGER_ACCOUNTS (default 1000), BENCH_LEDGER_TRANSFERS_PER_CASE (default 50000),
  * BENCH_LEDGER_SYNCHRONOUS (normal|full, default normal), BENCH_LEDGER_CASES (comma list).
- * Not part of the test suite; prints one line per case and a summary.
+ * Not part of the test suite; prints, for each case, the baseline run just before it and the case
+ * with its rate divided by that baseline's.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -247,17 +248,14 @@ async function main(): Promise<void> {
       ['grpc batch 8190 x1', 8190, 1, viaGrpc],
     ];
     const selected = process.env['BENCH_LEDGER_CASES']?.split(',');
-    const baselines = new Map<number, CaseResult>();
-    for (const batchSize of [1, 100, 8190]) {
-      const baseline = baselineCase(join(dir.path, `baseline-${batchSize}.db`), batchSize);
-      baselines.set(batchSize, baseline);
-      print(baseline);
-    }
-    for (const [name, batchSize, concurrency, send] of cases) {
+    // The machine's load drifts: each case is compared with a baseline run just before it.
+    for (const [index, [name, batchSize, concurrency, send]] of cases.entries()) {
       if (selected && !selected.includes(name)) {
         continue;
       }
-      print(await runCase(name, batchSize, concurrency, send), baselines.get(batchSize));
+      const baseline = baselineCase(join(dir.path, `baseline-${index}.db`), batchSize);
+      print(baseline);
+      print(await runCase(name, batchSize, concurrency, send), baseline);
     }
     client.close();
     await server.shutdown(1000);

@@ -342,13 +342,15 @@ export class StoreLedgerRepository implements LedgerRepository {
   }
 
   private async writeRows(commitKey: bigint, changes: LedgerChanges): Promise<void> {
-    const statements: WriteStatement[] = [];
+    // Grouped by table: the rows are independent, and a run of rows of one table is what the
+    // store can write in multi-row statements.
+    const statements: WriteStatement[] = changes.transfers.map((transfer) => ({
+      kind: 'upsert',
+      table: LEDGER_TABLES.transfers,
+      row: transferToRow(transfer, commitKey),
+    }));
+    const expiryStatements: WriteStatement[] = [];
     for (const transfer of changes.transfers) {
-      statements.push({
-        kind: 'upsert',
-        table: LEDGER_TABLES.transfers,
-        row: transferToRow(transfer, commitKey),
-      });
       for (const accountId of [transfer.debitAccountId, transfer.creditAccountId]) {
         statements.push({
           kind: 'upsert',
@@ -362,7 +364,7 @@ export class StoreLedgerRepository implements LedgerRepository {
       }
       const expiresAtMs = pendingExpiresAtMs(transfer);
       if (expiresAtMs !== undefined) {
-        statements.push({
+        expiryStatements.push({
           kind: 'upsert',
           table: LEDGER_TABLES.expiries,
           row: {
@@ -374,6 +376,7 @@ export class StoreLedgerRepository implements LedgerRepository {
         });
       }
     }
+    statements.push(...expiryStatements);
     for (const resolution of changes.resolutions) {
       statements.push({
         kind: 'upsert',
