@@ -1,11 +1,13 @@
 import {
   type BeforeApplicationShutdown,
+  type DynamicModule,
   Inject,
   Injectable,
   Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type Provider,
 } from '@nestjs/common';
 
 import { ledgerV1 } from '@corebank/contracts-proto';
@@ -26,7 +28,7 @@ import {
   LEDGER_APPLICATION,
   type LedgerApplication,
 } from './application/ledger-application';
-import { LEDGER_CONFIG, type LedgerConfig, loadLedgerConfig } from './config';
+import { LEDGER_CONFIG, type LedgerConfig } from './config';
 import { LEDGER_REPOSITORY, type LedgerRepository } from './ports/ledger-repository.port';
 import { createLedgerGrpcHandlers } from './transport/grpc/ledger.grpc-handler';
 import { ExpirySweeper } from './transport/schedule/expiry-sweeper';
@@ -90,9 +92,10 @@ export class LedgerResources implements OnApplicationShutdown {
   }
 }
 
-@Module({
-  providers: [
-    { provide: LEDGER_CONFIG, useFactory: () => loadLedgerConfig() },
+/** Everything but the config, which the caller supplies (main: from the environment). */
+function ledgerProviders(config: LedgerConfig): Provider[] {
+  return [
+    { provide: LEDGER_CONFIG, useValue: config },
     { provide: CLOCK, useValue: systemClock },
     {
       provide: STORE,
@@ -149,6 +152,13 @@ export class LedgerResources implements OnApplicationShutdown {
     },
     LedgerTransports,
     LedgerResources,
-  ],
-})
-export class AppModule {}
+  ];
+}
+
+/** The ledger; `AppModule.forConfig` boots it from a validated config (main, bank, tests). */
+@Module({})
+export class AppModule {
+  static forConfig(config: LedgerConfig): DynamicModule {
+    return { module: AppModule, providers: ledgerProviders(config) };
+  }
+}

@@ -3,24 +3,61 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 
 import { AppModule, LedgerTransports } from './app.module';
+import { type LedgerConfig, loadLedgerConfig } from './config';
 
-/**
- * Boots the ledger from its environment (see config.ts) and prints one JSON line with the bound
- * gRPC port, which supervisors and the tests read.
- */
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  await app.init();
-  const port = app.get(LedgerTransports).boundPort;
-  process.stdout.write(
-    `${JSON.stringify({ message: 'ledger listening', grpcPort: port, pid: process.pid })}\n`,
-  );
+export interface RunningLedger {
+  /** The bound gRPC port (LedgerService). */
+  readonly grpcPort: number;
+  /** Stops serving and the sweeper, closes the committer, then the store. */
+  close(): Promise<void>;
 }
 
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ message: 'ledger failed to start', error: String(error) })}\n`,
+/**
+ * Starts the ledger in this process from a validated config; the all-in-one `bank` app and the
+ * tests use it to wire services in one process.
+ */
+export async function bootstrap(config: LedgerConfig): Promise<RunningLedger> {
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), {
+    logger: ['error', 'warn'],
+  });
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const grpcPort = app.get(LedgerTransports).boundPort;
+  if (grpcPort === undefined) {
+    await app.close();
+    throw new Error('ledger gRPC server did not bind');
+  }
+  return { grpcPort, close: () => app.close() };
+}
+
+/**
+ * Boots from the environment (see config.ts) and prints one JSON line with the bound gRPC port,
+ * which supervisors and the tests read.
+ */
+async function runFromEnvironment(): Promise<void> {
+  const running = await bootstrap(loadLedgerConfig());
+  process.stdout.write(
+    `${JSON.stringify({ message: 'ledger listening', grpcPort: running.grpcPort, pid: process.pid })}\n`,
   );
-  process.exit(1);
-});
+  const stop = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (require.main === module) {
+  runFromEnvironment().catch((error: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ message: 'ledger failed to start', error: String(error) })}\n`,
+    );
+    process.exit(1);
+  });
+}
