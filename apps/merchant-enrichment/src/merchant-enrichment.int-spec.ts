@@ -256,6 +256,58 @@ describe('merchant-enrichment over the embedded bus and a SQLite store', () => {
     expect(output.events.every((event) => event.id.endsWith(':enriched'))).toBe(true);
     expect((await storedMerchantIds([...new Set(sources.map(merchantKeyOfSource))])).size).toBe(4);
   });
+  it('creates one merchant per key when two processes race on the same store file', async () => {
+    // Two groups, so both processes handle every event and race on every conditional insert.
+    // A deadline no test machine misses keeps every copy of an id identical (no unenriched ones).
+    // 20 new acquirer merchant ids, two events each, so most events are a merchant's first.
+    const sources = Array.from({ length: 40 }, (_, index) =>
+      authorizationEvent({
+        id: String(8000 + index),
+        accountId: `acc_${index % 8}`,
+        txnId: `race-${index}`,
+        merchant: rawMerchant({ merchantId: `MID-RACE-${index % 20}`, name: `SHOP ${index % 20}` }),
+      }),
+    );
+    const racers = [
+      startChild({
+        environment: {
+          ...environment,
+          MERCHANT_ENRICHMENT_DEADLINE_MS: '5000',
+          MERCHANT_ENRICHMENT_GROUP_ID: 'racer-a',
+          ID_WORKER_ID: '11',
+        },
+      }),
+      startChild({
+        environment: {
+          ...environment,
+          MERCHANT_ENRICHMENT_DEADLINE_MS: '5000',
+          MERCHANT_ENRICHMENT_GROUP_ID: 'racer-b',
+          ID_WORKER_ID: '12',
+        },
+      }),
+    ];
+    try {
+      await Promise.all(racers.map((racer) => racer.ready));
+      // Published once both consume, so both see each event at about the same time.
+      await bus.publish(SOURCE_TOPIC, sources);
+      await waitUntil(
+        () => output.events.length >= 2 * sources.length,
+        40_000,
+        () => `${output.events.length} of ${2 * sources.length} published`,
+      );
+    } finally {
+      for (const racer of racers) {
+        racer.child.send('stop');
+      }
+      await Promise.all(racers.map((racer) => exitOf(racer.child)));
+    }
+
+    const summary = checkOutput(sources, output.events);
+    expect(summary.duplicates).toBe(sources.length);
+    const keys = [...new Set(sources.map(merchantKeyOfSource))];
+    expect(keys).toHaveLength(20);
+    expect((await storedMerchantIds(keys)).size).toBe(20);
+  });
 });
 
 interface StartedChild {
