@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+
+import { bootstrap as bootstrapAuthorization } from '@corebank/authorization-service';
+import { bootstrap as bootstrapCardGateway } from '@corebank/card-gateway-service';
+import { bootstrap as bootstrapLedger } from '@corebank/ledger-service';
+import { bootstrap as bootstrapMerchantEnrichment } from '@corebank/merchant-enrichment-service';
+import { loadConfig, loadConfigSections } from '@corebank/platform-config';
+import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { idsConfigSchema } from '@corebank/platform-ids';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
+import { storeConfigSchema } from '@corebank/platform-storage';
+
+import type { BankConfig } from './config';
+
+/** What a started service tells the bank: where it listens, and how to stop it. */
+export interface StartedService {
+  readonly name: string;
+  /** Human-readable endpoints for the start-up banner, e.g. `{ grpc: '127.0.0.1:50051' }`. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** Drains and stops the service; the bank calls it once, in reverse start order. */
+  close(): Promise<void>;
+}
+
+/** Shared by every service's start: the bank's config and what earlier services bound. */
+export interface BankStartContext {
+  readonly config: BankConfig;
+  /** Snowflake worker id of this service (distinct per service in this process). */
+  readonly workerId: number;
+  /** `host:port` of an already started service's gRPC server, by service name. */
+  readonly grpcAddressOf: (serviceName: string) => string;
+}
+
+export interface BankServiceDefinition {
+  readonly name: string;
+  /** Resolves once the service serves (ports bound, consumers subscribed). */
+  start(context: BankStartContext): Promise<StartedService>;
+}
+
+/** Each service's SQLite file: one per service, as each owns its store (ARCHITECTURE §2). */
+function sqliteStorePath(config: BankConfig, serviceName: string): string {
+  return join(config.BANK_DATA_DIR, serviceName, 'store.db');
+}
+
+/** One bus file shared by every service, so what authorization publishes reaches consumers. */
+export function sharedEventBusPath(config: BankConfig): string {
+  return join(config.BANK_DATA_DIR, 'event-bus', 'bus.db');
+}
+
+function sharedEventBus(config: BankConfig): EventBusConfig {
+  return { engine: 'embedded', path: sharedEventBusPath(config) };
+}
+
+/** Each service's operations port (/health, /metrics, /traces); base 0 lets every one pick. */
+function opsSection(config: BankConfig, workerId: number) {
+  return {
+    OPS_HTTP_HOST: config.BANK_HOST,
+    OPS_HTTP_PORT:
+      config.BANK_OPS_PORT_BASE === 0
+        ? 0
+        : config.BANK_OPS_PORT_BASE + 1 + workerId - config.BANK_WORKER_ID_BASE,
+    OPS_HEALTH_CHECK_TIMEOUT_MS: 1_000,
+  };
+}
+
+/**
+ * The platform sections (store, ids, logging) come from the libs' own schemas fed a bank-built
+ * environment, so their defaults stay the libs'.
+ */
+function platformSections(config: BankConfig, serviceName: string, workerId: number) {
+  return loadConfigSections(
+    {
+      store: storeConfigSchema({ sqlitePath: sqliteStorePath(config, serviceName) }),
+      ids: idsConfigSchema,
+      observability: observabilityConfigSchema,
+    },
+    { ID_WORKER_SOURCE: 'config', ID_WORKER_ID: String(workerId) },
+  );
+}
+
+function address(config: BankConfig, port: number): string {
+  return `${config.BANK_HOST}:${port}`;
+}
+
+const ledger: BankServiceDefinition = {
+  name: 'ledger',
+  async start({ config, workerId }) {
+    const { store, observability } = platformSections(config, 'ledger', workerId);
+    const running = await bootstrapLedger({
+      store,
+      observability,
+      ops: opsSection(config, workerId),
+      ledger: {
+        LEDGER_GRPC_HOST: config.BANK_HOST,
+        LEDGER_GRPC_PORT: config.BANK_LEDGER_GRPC_PORT,
+        LEDGER_WORKER_ID: workerId,
+        LEDGER_GROUP_COMMIT_WINDOW_MS: 1,
+        LEDGER_GROUP_COMMIT_ITEMS_MAX: 8190,
+        LEDGER_COMMIT_QUEUE_ITEMS_MAX: 100_000,
+        LEDGER_COMMIT_ATTEMPTS_MAX: 200,
+        LEDGER_COMMIT_BACKOFF_MAX_MS: 20,
+        LEDGER_COMMIT_LEASE_MS: 2000,
+        LEDGER_STORE_BATCH_STATEMENTS_MAX: 5000,
+        LEDGER_STORE_GET_MANY_KEYS_MAX: 1000,
+        LEDGER_COMMIT_STATUS_CACHE_MAX: 100_000,
+        LEDGER_EXPIRY_SWEEP_ENABLED: true,
+        LEDGER_EXPIRY_SWEEP_INTERVAL_MS: 1000,
+        LEDGER_EXPIRY_SWEEP_ITEMS_MAX: 1000,
+        LEDGER_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+      },
+    });
+    return {
+      name: 'ledger',
+      endpoints: {
+        grpc: address(config, running.grpcPort),
+        ops: `http://${address(config, running.opsPort)}`,
+      },
+      close: () => running.close(),
+    };
+  },
+};
+
+const authorization: BankServiceDefinition = {
+  name: 'authorization',
+  async start({ config, workerId, grpcAddressOf }) {
+    const sections = platformSections(config, 'authorization', workerId);
+    const running = await bootstrapAuthorization({
+      ...sections,
+      ops: opsSection(config, workerId),
+      locks: { engine: 'in-process' },
+      bus: sharedEventBus(config),
+      authorization: {
+        AUTHORIZATION_GRPC_HOST: config.BANK_HOST,
+        AUTHORIZATION_GRPC_PORT: config.BANK_AUTHORIZATION_GRPC_PORT,
+        LEDGER_GRPC_ADDRESS: grpcAddressOf('ledger'),
+        LEDGER_CALL_TIMEOUT_MS: 2_000,
+        AUTH_HOLD_TTL_SECONDS: 864_000,
+        AUTH_DEADLINE_RESERVE_MS: 5,
+        AUTH_LOCK_WAIT_MS: 2_000,
+        AUTH_LOCK_TTL_MS: 10_000,
+        AUTH_OUTBOX_SHARDS: 8,
+        AUTH_OUTBOX_RELAY_INTERVAL_MS: 50,
+        AUTH_OUTBOX_RELAY_BATCH_MAX: 500,
+        AUTH_OUTBOX_RELAY_ROUNDS_MAX: 20,
+        AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
+        AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+      },
+    });
+    return {
+      name: 'authorization',
+      endpoints: {
+        grpc: address(config, running.port),
+        ops: `http://${address(config, running.opsPort)}`,
+      },
+      close: () => running.close(),
+    };
+  },
+};
+
+const cardGateway: BankServiceDefinition = {
+  name: 'card-gateway',
+  async start({ config, workerId, grpcAddressOf }) {
+    const running = await bootstrapCardGateway({
+      ...loadConfig(observabilityConfigSchema, {}),
+      ...opsSection(config, workerId),
+      CARD_GATEWAY_HOST: config.BANK_HOST,
+      CARD_GATEWAY_PORT: config.BANK_SOAP_PORT,
+      CARD_GATEWAY_PATH: config.BANK_SOAP_PATH,
+      CARD_GATEWAY_WSDL_PATH: config.BANK_WSDL_PATH,
+      CARD_GATEWAY_AUTHORIZATION_ADDRESS: grpcAddressOf('authorization'),
+      CARD_GATEWAY_DEADLINE_BUDGET_MS: config.BANK_SOAP_DEADLINE_BUDGET_MS,
+      CARD_GATEWAY_REPLY_RESERVE_MS: 5,
+      CARD_GATEWAY_BODY_BYTES_MAX: 65_536,
+      CARD_GATEWAY_XML_DEPTH_MAX: 8,
+      CARD_GATEWAY_XML_ELEMENT_COUNT_MAX: 400,
+      CARD_GATEWAY_XML_TEXT_LENGTH_MAX: 1024,
+      CARD_GATEWAY_VOID_TIMEOUT_MS: 1000,
+      CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: 5,
+      CARD_GATEWAY_VOID_BACKOFF_INITIAL_MS: 50,
+      CARD_GATEWAY_VOID_BACKOFF_MAX_MS: 1000,
+      // Loopback only (the gateway refuses `none` elsewhere): the processor is the local CLI.
+      CARD_GATEWAY_AUTH_MODE: 'none',
+      CARD_GATEWAY_WSS_CREATED_SKEW_SECONDS: 300,
+      CARD_GATEWAY_WSS_NONCE_CACHE_SIZE_MAX: 100_000,
+      CARD_GATEWAY_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+    });
+    const base = `http://${address(config, running.httpPort)}${config.BANK_SOAP_PATH}`;
+    return {
+      name: 'card-gateway',
+      endpoints: { soap: base, wsdl: `${base}?wsdl` },
+      close: () => running.close(),
+    };
+  },
+};
+
+const merchantEnrichment: BankServiceDefinition = {
+  name: 'merchant-enrichment',
+  async start({ config, workerId }) {
+    const { store, ids } = platformSections(config, 'merchant-enrichment', workerId);
+    const running = await bootstrapMerchantEnrichment({
+      store,
+      ids,
+      bus: sharedEventBus(config),
+      enrichment: {
+        MERCHANT_LOGO_BASE_URL: config.BANK_MERCHANT_LOGO_BASE_URL,
+        MERCHANT_ENRICHMENT_GROUP_ID: 'merchant-enrichment',
+        MERCHANT_ENRICHMENT_DEADLINE_MS: 20,
+        MERCHANT_ENRICHMENT_ATTEMPTS_MAX: 5,
+        MERCHANT_ENRICHMENT_BACKOFF_INITIAL_MS: 50,
+        MERCHANT_ENRICHMENT_BACKOFF_MAX_MS: 1_000,
+        MERCHANT_ENRICHMENT_DELIVERY_ATTEMPTS_MAX: 5,
+      },
+    });
+    return {
+      name: 'merchant-enrichment',
+      endpoints: { consumes: 'authorization.transactions.v1' },
+      close: () => running.close(),
+    };
+  },
+};
+
+/**
+ * The services the bank runs, in dependency order: the ledger first, authorization on it, the
+ * card-gateway on authorization, then the bus consumers. Adding a service is one entry here.
+ */
+export const BANK_SERVICES: readonly BankServiceDefinition[] = [
+  ledger,
+  authorization,
+  cardGateway,
+  merchantEnrichment,
+];

@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+import {
+  BANK_SERVICES,
+  type BankServiceDefinition,
+  sharedEventBusPath,
+  type StartedService,
+} from './bank-services';
+import { createCardsClient } from './cards-client';
+import type { BankConfig } from './config';
+import { type DemoCustomer, seedDemoCustomer } from './demo-seed';
+
+/** Card management calls made while seeding; generous, as first boots create SQLite files. */
+const SEED_CALL_TIMEOUT_MS = 10_000;
+
+export interface RunningBank {
+  readonly services: readonly StartedService[];
+  readonly demo: DemoCustomer;
+  /** authorization's CardService (the CLI's `--cards` target). */
+  readonly cardsAddress: string;
+  /** Stops every service in reverse start order, each draining its own work. */
+  close(): Promise<void>;
+}
+
+/** Closes in reverse order; one failing close does not keep the others running. */
+async function closeInReverse(
+  started: readonly StartedService[],
+  report: (line: string) => void,
+): Promise<void> {
+  const failures: unknown[] = [];
+  for (const service of [...started].reverse()) {
+    try {
+      await service.close();
+      report(`stopped ${service.name}`);
+    } catch (error) {
+      failures.push(error);
+      report(`stopping ${service.name} failed: ${String(error)}`);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, 'some services did not stop cleanly');
+  }
+}
+
+/**
+ * Starts every service in dependency order on the embedded engines, waiting for each to serve
+ * before the next, then seeds the demo customer. A failed start stops what already runs.
+ */
+export async function startBank(
+  config: BankConfig,
+  report: (line: string) => void,
+  services: readonly BankServiceDefinition[] = BANK_SERVICES,
+): Promise<RunningBank> {
+  await mkdir(dirname(sharedEventBusPath(config)), { recursive: true });
+  const started: StartedService[] = [];
+  const grpcAddresses = new Map<string, string>();
+  try {
+    for (const [index, definition] of services.entries()) {
+      await mkdir(join(config.BANK_DATA_DIR, definition.name), { recursive: true });
+      const service = await definition.start({
+        config,
+        workerId: config.BANK_WORKER_ID_BASE + index,
+        grpcAddressOf: (name) => {
+          const address = grpcAddresses.get(name);
+          if (address === undefined) {
+            throw new Error(`${definition.name} needs ${name}, which is not started before it`);
+          }
+          return address;
+        },
+      });
+      started.push(service);
+      const grpc = service.endpoints['grpc'];
+      if (grpc !== undefined) {
+        grpcAddresses.set(service.name, grpc);
+      }
+      report(`started ${service.name}`);
+    }
+    const cardsAddress = grpcAddresses.get('authorization');
+    if (cardsAddress === undefined) {
+      throw new Error('the bank runs no authorization service, so it cannot seed the demo');
+    }
+    const cards = createCardsClient(cardsAddress, SEED_CALL_TIMEOUT_MS);
+    let demo: DemoCustomer;
+    try {
+      demo = await seedDemoCustomer(
+        cards,
+        {
+          currencyCode: config.BANK_DEMO_CURRENCY,
+          fundingMinor: BigInt(config.BANK_DEMO_FUNDING_MINOR),
+          cardToken: config.BANK_DEMO_CARD_TOKEN,
+        },
+        new Date(),
+      );
+    } finally {
+      cards.close();
+    }
+    return {
+      services: started,
+      demo,
+      cardsAddress,
+      close: () => closeInReverse(started, report),
+    };
+  } catch (error) {
+    await closeInReverse(started, report).catch(() => undefined);
+    throw error;
+  }
+}
