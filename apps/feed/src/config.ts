@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+import {
+  envEnum,
+  envInteger,
+  envList,
+  envMilliseconds,
+  envString,
+  type EnvRecord,
+  loadConfigSections,
+} from '@corebank/platform-config';
+import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { idsConfigSchema } from '@corebank/platform-ids';
+import { storeConfigSchema } from '@corebank/platform-storage';
+
+import type { TokenKey } from './transport/http/bearer-token';
+
+/**
+ * The feed service's configuration, validated once at boot (STYLE §7). The token key is a secret
+ * or a public key and has no default: HS256 needs FEED_AUTH_HS256_SECRET, ES256 needs
+ * FEED_AUTH_ES256_PUBLIC_KEY_PEM.
+ */
+export const feedConfigSchema = z
+  .object({
+    FEED_HTTP_HOST: envString({ default: '127.0.0.1' }),
+    /** 0 picks a free port (returned by bootstrap). */
+    FEED_HTTP_PORT: envInteger({ min: 0, max: 65_535 }),
+    FEED_AUTH_ALGORITHM: envEnum(['HS256', 'ES256']),
+    FEED_AUTH_HS256_SECRET: envString({ minLength: 32 }).optional(),
+    FEED_AUTH_ES256_PUBLIC_KEY_PEM: envString().optional(),
+    FEED_AUTH_ISSUER: envString({ default: 'corebank' }),
+    FEED_AUTH_CLOCK_SKEW_SECONDS: envInteger({ default: 30, min: 0, max: 300 }),
+    /** The consumer group on enrichment.transactions.v1. */
+    FEED_GROUP_ID: envString({ default: 'feed' }),
+    FEED_DELIVERY_ATTEMPTS_MAX: envInteger({ default: 5, min: 1, max: 50 }),
+    FEED_BACKOFF_INITIAL_MS: envMilliseconds({ default: 50, min: 1, max: 10_000 }),
+    FEED_BACKOFF_MAX_MS: envMilliseconds({ default: 1_000, min: 1, max: 60_000 }),
+    FEED_REQUEST_BODY_BYTES_MAX: envInteger({ default: 65_536, min: 1_024, max: 1_048_576 }),
+    FEED_SSE_HEARTBEAT_MS: envMilliseconds({ default: 15_000, min: 10, max: 300_000 }),
+    /** Events queued for one slow SSE client before it is disconnected (it resumes by Last-Event-ID). */
+    FEED_SSE_BUFFER_EVENTS_MAX: envInteger({ default: 256, min: 1, max: 10_000 }),
+    /** Items replayed after Last-Event-ID; a client further behind re-reads GET /transactions. */
+    FEED_SSE_RESUME_ITEMS_MAX: envInteger({ default: 100, min: 1, max: 1_000 }),
+    FEED_LOG_LEVEL: envEnum(['error', 'warn', 'info', 'debug'], { default: 'info' }),
+  })
+  .transform((env, context) => {
+    const key: TokenKey | undefined =
+      env.FEED_AUTH_ALGORITHM === 'HS256'
+        ? env.FEED_AUTH_HS256_SECRET === undefined
+          ? undefined
+          : { algorithm: 'HS256', secret: env.FEED_AUTH_HS256_SECRET }
+        : env.FEED_AUTH_ES256_PUBLIC_KEY_PEM === undefined
+          ? undefined
+          : { algorithm: 'ES256', publicKeyPem: env.FEED_AUTH_ES256_PUBLIC_KEY_PEM };
+    if (key === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path:
+          env.FEED_AUTH_ALGORITHM === 'HS256'
+            ? ['FEED_AUTH_HS256_SECRET']
+            : ['FEED_AUTH_ES256_PUBLIC_KEY_PEM'],
+        message: `required when FEED_AUTH_ALGORITHM=${env.FEED_AUTH_ALGORITHM}`,
+      });
+      return z.NEVER;
+    }
+    return { ...env, tokenKey: key };
+  });
+
+/** Embedded (SQLite log) unless KAFKA_BROKERS is set. */
+const busSectionSchema = z
+  .object({
+    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
+    KAFKA_BROKERS: envList(z.string()).optional(),
+    KAFKA_CLIENT_ID: envString({ default: 'feed' }),
+  })
+  .transform((env): EventBusConfig =>
+    env.KAFKA_BROKERS === undefined
+      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
+      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
+  );
+
+export type FeedConfig = ReturnType<typeof loadFeedConfig>;
+
+export const FEED_CONFIG = Symbol('FEED_CONFIG');
+
+export function loadFeedConfig(env: EnvRecord = process.env) {
+  return loadConfigSections(
+    {
+      feed: feedConfigSchema,
+      store: storeConfigSchema({ sqlitePath: 'data/feed.db' }),
+      ids: idsConfigSchema,
+      bus: busSectionSchema,
+    },
+    env,
+  );
+}

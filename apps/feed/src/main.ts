@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+
+import { NestFactory } from '@nestjs/core';
+
+import { AppModule, FeedHttp, type FeedOverrides } from './app.module';
+import { type FeedConfig, loadFeedConfig } from './config';
+
+export {
+  issueHs256Token,
+  type CustomerAccount,
+  type DemoTokenRequest,
+} from './transport/http/bearer-token';
+export type { FeedOverrides } from './app.module';
+
+export interface RunningFeed {
+  readonly httpPort: number;
+  /** Closes the HTTP server and streams, drains the consumer, then closes the engines. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the feed service in this process from a validated config; the `bank` app and the tests
+ * use it to run the service in-process. The bank issues demo tokens with `issueHs256Token` and
+ * the same FEED_AUTH_HS256_SECRET.
+ */
+export async function bootstrap(
+  config: FeedConfig,
+  overrides: FeedOverrides = {},
+): Promise<RunningFeed> {
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config, overrides), {
+    logger: ['error', 'warn'],
+  });
+  await app.init();
+  const httpPort = app.get(FeedHttp).port;
+  if (httpPort === undefined) {
+    await app.close();
+    throw new Error('feed HTTP server did not start');
+  }
+  return { httpPort, close: () => app.close() };
+}
+
+async function runFromEnvironment(): Promise<void> {
+  const running = await bootstrap(loadFeedConfig());
+  process.stdout.write(
+    `${JSON.stringify({ message: 'feed listening', httpPort: running.httpPort, pid: process.pid })}\n`,
+  );
+  const stop = (): void => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (require.main === module) {
+  runFromEnvironment().catch((error: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ message: 'feed failed to start', error: String(error) })}\n`,
+    );
+    process.exit(1);
+  });
+}
