@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 import {
+  envBoolean,
   envEnum,
   envInteger,
   envList,
@@ -58,6 +59,8 @@ export const notificationsConfigSchema = z.object({
   /** Deliveries of one bus event (bus retry policy) before it goes to the dead-letter topic. */
   NOTIFICATIONS_DELIVERY_ATTEMPTS_MAX: envInteger({ default: 10, min: 1, max: 50 }),
   NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
+  /** Production takes only https webhook URLs; local test receivers speak plain http. */
+  NOTIFICATIONS_WEBHOOK_HTTP_ALLOWED: envBoolean({ default: false }),
   NOTIFICATIONS_REQUEST_BODY_BYTES_MAX: envInteger({ default: 16_384, min: 1_024, max: 1_048_576 }),
 });
 

@@ -49,6 +49,7 @@ export type ClaimOutcome =
 export interface NotificationStore {
   /** Saves a device and links each of the customer's accounts to the customer. */
   saveDevice(device: Device, accountIds: readonly string[]): Promise<void>;
+  devicesOfCustomer(customerId: string): Promise<readonly Device[]>;
   /** Devices of the customer who owns the account (empty when no device was ever registered). */
   devicesOfAccount(accountId: string): Promise<readonly Device[]>;
   findDevice(deviceId: string): Promise<Device | undefined>;
