@@ -490,6 +490,11 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
   it('renders an environment the apps load through their own config schemas', () => {
     const ledger = loadLedgerConfig(renderedEnvironment(objects, 'ledger', SECRET_KEYS));
     expect(ledger.ledger.LEDGER_GRPC_PORT).toBe(namedPorts(workloadOf(objects, 'ledger')).grpc);
+    // Probes and Prometheus reach the ops server on the named port, from other pods.
+    expect(ledger.ops).toMatchObject({
+      OPS_HTTP_HOST: '0.0.0.0',
+      OPS_HTTP_PORT: namedPorts(workloadOf(objects, 'ledger')).ops,
+    });
     expect(ledger.store.engine).toBe('cassandra');
 
     const authorization = loadAuthorizationConfig(
@@ -501,6 +506,10 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     expect(authorization.authorization.LEDGER_GRPC_ADDRESS).toBe(
       `ledger:${namedPorts(workloadOf(objects, 'ledger')).grpc}`,
     );
+    expect(authorization.ops).toMatchObject({
+      OPS_HTTP_HOST: '0.0.0.0',
+      OPS_HTTP_PORT: namedPorts(workloadOf(objects, 'authorization')).ops,
+    });
     expect(authorization.store.engine).toBe('cassandra');
     expect(authorization.bus.engine).toBe('kafka');
     expect(authorization.locks.engine).toBe('etcd');
@@ -519,6 +528,10 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     );
     expect(gateway.CARD_GATEWAY_PORT).toBe(namedPorts(workloadOf(objects, 'card-gateway')).https);
     expect(gateway.CARD_GATEWAY_AUTH_MODE).toBe('mutual_tls');
+    expect([gateway.OPS_HTTP_HOST, gateway.OPS_HTTP_PORT]).toEqual([
+      '0.0.0.0',
+      namedPorts(workloadOf(objects, 'card-gateway')).ops,
+    ]);
     expect(gateway.CARD_GATEWAY_AUTHORIZATION_ADDRESS).toBe(
       `authorization:${namedPorts(workloadOf(objects, 'authorization')).grpc}`,
     );

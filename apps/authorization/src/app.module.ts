@@ -25,9 +25,22 @@ import {
   DISTRIBUTED_LOCKS,
   type DistributedLocks,
 } from '@corebank/platform-locks';
-import { createLogger, LOGGER, type Logger } from '@corebank/platform-observability';
+import {
+  HEALTH_REGISTRY,
+  type HealthRegistry,
+  LOGGER,
+  type Logger,
+  METRICS_REGISTRY,
+  ObservabilityModule,
+  observabilityOptions,
+  observeRpcClientCalls,
+  observeRpcServerCalls,
+  type ProvidedTracing,
+  TRACING,
+} from '@corebank/platform-observability';
 import { createRpcClient, RpcServer } from '@corebank/platform-rpc';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
+import type { Registry } from 'prom-client';
 
 import { AUTHORIZATION_MIGRATIONS } from './adapters/authorization-tables';
 import { GrpcLedgerHolds } from './adapters/grpc-ledger-holds';
@@ -38,6 +51,7 @@ import { ProcessCardMessageUseCase } from './application/process-card-message/pr
 import { OutboxRelay, OutboxRelayLoop } from './application/relay-outbox/outbox-relay';
 import { VoidUnconfirmedDecisionUseCase } from './application/void-unconfirmed-decision/void-unconfirmed-decision.use-case';
 import { AUTHORIZATION_CONFIG, type AuthorizationConfig } from './config';
+import { OpsHttpServer, type ProcessHosting } from './ops/ops-http-server';
 import { AUTHORIZATION_STORE, type AuthorizationStore } from './ports/authorization-store.port';
 import { LEDGER_HOLDS, type LedgerHolds } from './ports/ledger-holds.port';
 import { authorizationGrpcHandlers } from './transport/grpc/authorization.grpc-handler';
@@ -46,13 +60,15 @@ import { cardsGrpcHandlers } from './transport/grpc/cards.grpc-handler';
 const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
 const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 const AUTHORIZATION_SETTINGS = Symbol('AUTHORIZATION_SETTINGS');
+const PROCESS_HOSTING = Symbol('PROCESS_HOSTING');
 
 type LedgerClient = ReturnType<typeof createLedgerClient>;
 
-function createLedgerClient(config: AuthorizationConfig) {
+function createLedgerClient(config: AuthorizationConfig, metrics: Registry, logger: Logger) {
   return createRpcClient(ledgerV1.LedgerServiceClient, {
     address: config.authorization.LEDGER_GRPC_ADDRESS,
     defaultTimeoutMs: config.authorization.LEDGER_CALL_TIMEOUT_MS,
+    onCallCompleted: observeRpcClientCalls(metrics, logger),
     // Every ledger write carries a client-chosen transfer or account id: a re-send changes nothing.
     idempotentMethods: [
       'createAccounts',
@@ -66,7 +82,7 @@ function createLedgerClient(config: AuthorizationConfig) {
 /** Serves gRPC and runs the outbox relay; stops both before resources close. */
 @Injectable()
 export class AuthorizationTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly server = new RpcServer();
+  private readonly server: RpcServer;
   private readonly relayLoop: OutboxRelayLoop;
   boundPort: number | undefined;
 
@@ -77,7 +93,9 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     manageCards: ManageCardsUseCase,
     @Inject(OUTBOX_RELAY) relay: OutboxRelay,
     @Inject(LOGGER) logger: Logger,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
+    this.server = new RpcServer({ onCallCompleted: observeRpcServerCalls(metrics, logger) });
     this.server.addService(
       authorizationV1.AuthorizationServiceService,
       authorizationGrpcHandlers(processCardMessage, voidUnconfirmedDecision),
@@ -124,19 +142,79 @@ export class AuthorizationResources implements OnApplicationShutdown {
   }
 }
 
+/** The deadline of the readiness call to the ledger: far below a probe's period. */
+const LEDGER_READINESS_CALL_TIMEOUT_MS = 500;
+
+/**
+ * The operations port. Readiness: the store and the bus answer a ping, and the ledger answers
+ * an empty LookupAccounts (idempotent, touches no row) within a short deadline; /metrics, /traces.
+ * It opens first and closes last, so probes see the whole lifecycle.
+ */
+@Injectable()
+export class AuthorizationOps implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server: OpsHttpServer;
+  boundPort: number | undefined;
+
+  constructor(
+    @Inject(AUTHORIZATION_CONFIG) private readonly config: AuthorizationConfig,
+    @Inject(HEALTH_REGISTRY) health: HealthRegistry,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+    @Inject(TRACING) tracing: ProvidedTracing,
+    @Inject(PROCESS_HOSTING) hosting: ProcessHosting,
+    @Inject(STORE) store: Store,
+    @Inject(EVENT_BUS) bus: EventBus,
+    @Inject(LEDGER_CLIENT) ledger: LedgerClient,
+  ) {
+    const timeoutMs = config.ops.OPS_HEALTH_CHECK_TIMEOUT_MS;
+    health.register({ name: 'store', probe: 'readiness', timeoutMs, run: () => store.ping() });
+    health.register({ name: 'bus', probe: 'readiness', timeoutMs, run: () => bus.ping() });
+    health.register({
+      name: 'ledger',
+      probe: 'readiness',
+      timeoutMs,
+      run: async (signal) => {
+        await ledger.call(
+          'lookupAccounts',
+          { ids: [] },
+          { timeoutMs: Math.min(timeoutMs, LEDGER_READINESS_CALL_TIMEOUT_MS), signal },
+        );
+      },
+    });
+    const traces = tracing?.recorder ?? hosting.traceRecorder;
+    this.server = new OpsHttpServer({ health, metrics, ...(traces ? { traces } : {}) });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.boundPort = await this.server.listen(
+      this.config.ops.OPS_HTTP_HOST,
+      this.config.ops.OPS_HTTP_PORT,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
+  }
+}
+
 @Module({})
 export class AppModule {
-  static forConfig(config: AuthorizationConfig): DynamicModule {
+  static forConfig(config: AuthorizationConfig, hosting: ProcessHosting = {}): DynamicModule {
+    const observability = observabilityOptions(config.observability, 'authorization');
     return {
       module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'authorization',
+          logLevel: observability.logLevel,
+          tracing: hosting.ownsProcess === true ? observability.tracing : false,
+          processMetrics: hosting.processMetrics ?? hosting.ownsProcess === true,
+          logDestination: hosting.logDestination,
+        }),
+      ],
       providers: [
         { provide: AUTHORIZATION_CONFIG, useValue: config },
+        { provide: PROCESS_HOSTING, useValue: hosting },
         { provide: CLOCK, useValue: systemClock },
-        {
-          provide: LOGGER,
-          useFactory: (): Logger =>
-            createLogger({ service: 'authorization', level: config.observability.LOG_LEVEL }),
-        },
         {
           provide: AUTHORIZATION_SETTINGS,
           useValue: {
@@ -183,7 +261,12 @@ export class AppModule {
                 : { ...config.bus },
             ),
         },
-        { provide: LEDGER_CLIENT, useFactory: () => createLedgerClient(config) },
+        {
+          provide: LEDGER_CLIENT,
+          inject: [METRICS_REGISTRY, LOGGER],
+          useFactory: (metrics: Registry, logger: Logger) =>
+            createLedgerClient(config, metrics, logger),
+        },
         {
           provide: LEDGER_HOLDS,
           inject: [LEDGER_CLIENT],
@@ -281,6 +364,7 @@ export class AppModule {
         },
         AuthorizationTransports,
         AuthorizationResources,
+        AuthorizationOps,
       ],
     };
   }

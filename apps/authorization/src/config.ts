@@ -16,6 +16,8 @@ import { observabilityConfigSchema } from '@corebank/platform-observability';
 import type { LocksConfig } from '@corebank/platform-locks';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
+import { opsHttpConfigSchema } from './ops/ops-http-config';
+
 /**
  * The authorization service's configuration, validated once at boot (STYLE §7). Store: the
  * storage lib's section (SQLite at STORE_SQLITE_PATH unless CASSANDRA_CONTACT_POINTS is set).
@@ -96,6 +98,7 @@ export function loadAuthorizationConfig(env: EnvRecord = process.env) {
       locks: locksSectionSchema,
       bus: busSectionSchema,
       observability: observabilityConfigSchema,
+      ops: opsHttpConfigSchema,
     },
     env,
   );

@@ -2,12 +2,17 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { AppModule, AuthorizationTransports } from './app.module';
+import { NestLogger } from '@corebank/platform-observability';
+
+import { AppModule, AuthorizationOps, AuthorizationTransports } from './app.module';
 import { type AuthorizationConfig, loadAuthorizationConfig } from './config';
+import type { ProcessHosting } from './ops/ops-http-server';
 
 export interface RunningAuthorization {
   /** The bound gRPC port (AuthorizationService and CardService). */
   readonly port: number;
+  /** The bound operations port (/health/live, /health/ready, /metrics, /traces). */
+  readonly opsPort: number;
   /** Stops serving, drains the outbox once more, and closes every engine. */
   close(): Promise<void>;
 }
@@ -16,23 +21,35 @@ export interface RunningAuthorization {
  * Starts the authorization service in this process from a validated config; the acceptance
  * suite and the all-in-one `bank` app use it to wire services in one process.
  */
-export async function bootstrap(config: AuthorizationConfig): Promise<RunningAuthorization> {
-  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), {
-    logger: ['error', 'warn'],
+export async function bootstrap(
+  config: AuthorizationConfig,
+  hosting: ProcessHosting = {},
+): Promise<RunningAuthorization> {
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config, hosting), {
+    bufferLogs: true,
   });
-  await app.init();
-  const port = app.get(AuthorizationTransports).boundPort;
-  if (port === undefined) {
+  app.useLogger(app.get(NestLogger));
+  try {
+    await app.init();
+  } catch (error) {
+    // Close what was created (engines, channels), or a failed boot keeps the process alive.
     await app.close();
-    throw new Error('authorization gRPC server did not bind');
+    throw error;
   }
-  return { port, close: () => app.close() };
+  const port = app.get(AuthorizationTransports).boundPort;
+  const opsPort = app.get(AuthorizationOps).boundPort;
+  if (port === undefined || opsPort === undefined) {
+    await app.close();
+    throw new Error('authorization gRPC or ops server did not bind');
+  }
+  return { port, opsPort, close: () => app.close() };
 }
 
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadAuthorizationConfig());
+  const running = await bootstrap(loadAuthorizationConfig(), { ownsProcess: true });
+  const { port: grpcPort, opsPort } = running;
   process.stdout.write(
-    `${JSON.stringify({ message: 'authorization listening', grpcPort: running.port, pid: process.pid })}\n`,
+    `${JSON.stringify({ message: 'authorization listening', grpcPort, opsPort, pid: process.pid })}\n`,
   );
   const stop = () => {
     running.close().then(

@@ -8,18 +8,33 @@ import {
   type Provider,
   Inject,
   Injectable,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
+import {
+  HEALTH_REGISTRY,
+  type HealthRegistry,
+  LOGGER,
+  type Logger,
+  METRICS_REGISTRY,
+  ObservabilityModule,
+  observabilityOptions,
+  type ProvidedTracing,
+  tcpConnectCheck,
+  TRACING,
+} from '@corebank/platform-observability';
+import type { Registry } from 'prom-client';
 
 import { GrpcAuthorization } from './adapters/grpc-authorization';
+import { PinoGatewayLog } from './adapters/pino-gateway-log';
 import { GATEWAY_LOG, type GatewayLog } from './application/process-card-message/gateway-log.port';
 import { ProcessCardMessageUseCase } from './application/process-card-message/process-card-message.use-case';
 import { CARD_GATEWAY_CONFIG, type CardGatewayConfig, loadCardGatewayConfig } from './config';
+import { ObservedProcessCardMessage } from './ops/observed-process-card-message';
+import { OpsHttpServer, type ProcessHosting } from './ops/ops-http-server';
 import { AUTHORIZATION } from './ports/authorization.port';
 import {
   createSoapEndpointServer,
@@ -31,23 +46,7 @@ import type { SoapXmlLimits } from './transport/soap/xml/soap-xml-parser';
 import { WsSecurityVerifier } from './transport/soap/ws-security';
 
 const WSDL_DOCUMENT = Symbol('WSDL_DOCUMENT');
-
-/** Nest's logger as the gateway log: constant message, structured fields. */
-class NestGatewayLog implements GatewayLog {
-  private readonly logger = new Logger('card-gateway');
-
-  info(message: string, fields: Readonly<Record<string, unknown>> = {}): void {
-    this.logger.log({ message, ...fields });
-  }
-
-  warn(message: string, fields: Readonly<Record<string, unknown>> = {}): void {
-    this.logger.warn({ message, ...fields });
-  }
-
-  error(message: string, fields: Readonly<Record<string, unknown>> = {}): void {
-    this.logger.error({ message, ...fields });
-  }
-}
+const PROCESS_HOSTING = Symbol('PROCESS_HOSTING');
 
 export function processorAuthenticationOf(config: CardGatewayConfig): ProcessorAuthentication {
   const read = (path: string | undefined): string => readFileSync(path ?? '', 'utf8');
@@ -132,6 +131,61 @@ export class CardGatewayTransports implements OnApplicationBootstrap, BeforeAppl
   }
 }
 
+/** `host:port` (or `[v6]:port`) of a gRPC address, for a TCP readiness check. */
+function hostAndPortOf(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(address.slice(separator + 1)) };
+}
+
+/**
+ * The operations port. Readiness: authorization accepts connections and the WSDL served to the
+ * processor is the loaded contract; /metrics (card_gateway_responses_total) and /traces. It opens
+ * first and closes last, so probes see the whole lifecycle.
+ */
+@Injectable()
+export class CardGatewayOps implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server: OpsHttpServer;
+  boundPort: number | undefined;
+
+  constructor(
+    @Inject(CARD_GATEWAY_CONFIG) private readonly config: CardGatewayConfig,
+    @Inject(HEALTH_REGISTRY) health: HealthRegistry,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+    @Inject(TRACING) tracing: ProvidedTracing,
+    @Inject(PROCESS_HOSTING) hosting: ProcessHosting,
+    @Inject(WSDL_DOCUMENT) wsdl: WsdlDocument,
+  ) {
+    const timeoutMs = config.OPS_HEALTH_CHECK_TIMEOUT_MS;
+    const authorization = hostAndPortOf(config.CARD_GATEWAY_AUTHORIZATION_ADDRESS);
+    health.register(
+      tcpConnectCheck('authorization', authorization.host, authorization.port, timeoutMs),
+    );
+    health.register({
+      name: 'wsdl',
+      probe: 'readiness',
+      timeoutMs,
+      run: () => {
+        const served = wsdl.withServiceLocation('https', 'localhost', config.CARD_GATEWAY_PATH);
+        if (!served.includes('GetTransaction')) {
+          return Promise.reject(new Error('the served WSDL lacks GetTransaction'));
+        }
+        return Promise.resolve({ bytes: Buffer.byteLength(served) });
+      },
+    });
+    const traces = tracing?.recorder ?? hosting.traceRecorder;
+    this.server = new OpsHttpServer({ health, metrics, ...(traces ? { traces } : {}) });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.boundPort = await this.server.listen(this.config.OPS_HTTP_HOST, this.config.OPS_HTTP_PORT);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
+  }
+}
+
 /** Closes the gRPC channel last, after the listener and pending voids are done. */
 @Injectable()
 class AuthorizationChannel implements OnApplicationShutdown {
@@ -147,7 +201,11 @@ function cardGatewayProviders(config: CardGatewayConfig): Provider[] {
   return [
     { provide: CARD_GATEWAY_CONFIG, useValue: config },
     { provide: CLOCK, useValue: systemClock },
-    { provide: GATEWAY_LOG, useClass: NestGatewayLog },
+    {
+      provide: GATEWAY_LOG,
+      inject: [LOGGER],
+      useFactory: (logger: Logger): GatewayLog => new PinoGatewayLog(logger),
+    },
     {
       provide: WSDL_DOCUMENT,
       inject: [CARD_GATEWAY_CONFIG],
@@ -167,19 +225,36 @@ function cardGatewayProviders(config: CardGatewayConfig): Provider[] {
     },
     {
       provide: ProcessCardMessageUseCase,
-      inject: [AUTHORIZATION, GATEWAY_LOG],
-      useFactory: (authorization: GrpcAuthorization, log: GatewayLog) =>
-        new ProcessCardMessageUseCase(authorization, log),
+      inject: [AUTHORIZATION, GATEWAY_LOG, METRICS_REGISTRY],
+      useFactory: (authorization: GrpcAuthorization, log: GatewayLog, metrics: Registry) =>
+        new ObservedProcessCardMessage(authorization, log, metrics),
     },
     AuthorizationChannel,
     CardGatewayTransports,
+    CardGatewayOps,
   ];
 }
 
 /** The card-gateway; `AppModule.withConfig` lets tests boot it from an explicit environment. */
 @Module({})
 export class AppModule {
-  static withConfig(config: CardGatewayConfig = loadCardGatewayConfig()): DynamicModule {
-    return { module: AppModule, providers: cardGatewayProviders(config) };
+  static withConfig(
+    config: CardGatewayConfig = loadCardGatewayConfig(),
+    hosting: ProcessHosting = {},
+  ): DynamicModule {
+    const observability = observabilityOptions(config, 'card-gateway');
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'card-gateway',
+          logLevel: observability.logLevel,
+          tracing: hosting.ownsProcess === true ? observability.tracing : false,
+          processMetrics: hosting.processMetrics ?? hosting.ownsProcess === true,
+          logDestination: hosting.logDestination,
+        }),
+      ],
+      providers: [...cardGatewayProviders(config), { provide: PROCESS_HOSTING, useValue: hosting }],
+    };
   }
 }

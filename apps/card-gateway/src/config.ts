@@ -11,6 +11,9 @@ import {
   loadConfig,
   type EnvRecord,
 } from '@corebank/platform-config';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
+
+import { opsHttpConfigSchema } from './ops/ops-http-config';
 
 /**
  * The card-gateway's configuration, validated once at boot (STYLE §7). Endpoints and secrets have
@@ -59,6 +62,9 @@ export const cardGatewayConfigSchema = z
     }),
     CARD_GATEWAY_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 5000, min: 0, max: 60_000 }),
   })
+  // Flat like the rest of this schema: LOG_LEVEL, OTEL_*, TRACE_RECORDER_* and OPS_HTTP_*.
+  .merge(observabilityConfigSchema)
+  .merge(opsHttpConfigSchema)
   .superRefine((config, context) => {
     const require = (variable: keyof typeof config, why: string): void => {
       if (config[variable] === undefined) {

@@ -2,12 +2,17 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { AppModule, CardGatewayTransports } from './app.module';
+import { NestLogger } from '@corebank/platform-observability';
+
+import { AppModule, CardGatewayOps, CardGatewayTransports } from './app.module';
 import { type CardGatewayConfig, loadCardGatewayConfig } from './config';
+import type { ProcessHosting } from './ops/ops-http-server';
 
 export interface RunningCardGateway {
   /** The bound HTTP(S) port of the processor's SOAP endpoint. */
   readonly httpPort: number;
+  /** The bound operations port (/health/live, /health/ready, /metrics, /traces). */
+  readonly opsPort: number;
   /** Stops the listener, drains pending voids, then closes the authorization channel. */
   close(): Promise<void>;
 }
@@ -16,10 +21,14 @@ export interface RunningCardGateway {
  * Starts the card-gateway in this process from a validated config; the all-in-one `bank` app and
  * the tests use it to wire services in one process.
  */
-export async function bootstrap(config: CardGatewayConfig): Promise<RunningCardGateway> {
-  const app = await NestFactory.createApplicationContext(AppModule.withConfig(config), {
-    logger: ['error', 'warn', 'log'],
+export async function bootstrap(
+  config: CardGatewayConfig,
+  hosting: ProcessHosting = {},
+): Promise<RunningCardGateway> {
+  const app = await NestFactory.createApplicationContext(AppModule.withConfig(config, hosting), {
+    bufferLogs: true,
   });
+  app.useLogger(app.get(NestLogger));
   try {
     await app.init();
   } catch (error) {
@@ -28,11 +37,12 @@ export async function bootstrap(config: CardGatewayConfig): Promise<RunningCardG
     throw error;
   }
   const httpPort = app.get(CardGatewayTransports).boundPort;
-  if (httpPort === undefined) {
+  const opsPort = app.get(CardGatewayOps).boundPort;
+  if (httpPort === undefined || opsPort === undefined) {
     await app.close();
-    throw new Error('card-gateway did not bind a port');
+    throw new Error('card-gateway did not bind its ports');
   }
-  return { httpPort, close: () => app.close() };
+  return { httpPort, opsPort, close: () => app.close() };
 }
 
 /**
@@ -40,9 +50,10 @@ export async function bootstrap(config: CardGatewayConfig): Promise<RunningCardG
  * supervisors and the tests read.
  */
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadCardGatewayConfig());
+  const running = await bootstrap(loadCardGatewayConfig(), { ownsProcess: true });
+  const { httpPort: port, opsPort } = running;
   process.stdout.write(
-    `${JSON.stringify({ message: 'card-gateway listening', port: running.httpPort, pid: process.pid })}\n`,
+    `${JSON.stringify({ message: 'card-gateway listening', port, opsPort, pid: process.pid })}\n`,
   );
   const stop = () => {
     running.close().then(

@@ -3,7 +3,6 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -18,8 +17,21 @@ import {
   type IdGenerator,
   SnowflakeGenerator,
 } from '@corebank/platform-ids';
+import {
+  HEALTH_REGISTRY,
+  type HealthRegistry,
+  LOGGER,
+  type Logger,
+  METRICS_REGISTRY,
+  ObservabilityModule,
+  observabilityOptions,
+  observeRpcServerCalls,
+  type ProvidedTracing,
+  TRACING,
+} from '@corebank/platform-observability';
 import { RpcServer } from '@corebank/platform-rpc';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
+import type { Registry } from 'prom-client';
 
 import { LEDGER_MIGRATIONS } from './adapters/ledger-tables';
 import { StoreLedgerRepository } from './adapters/store-ledger-repository';
@@ -29,6 +41,7 @@ import {
   type LedgerApplication,
 } from './application/ledger-application';
 import { LEDGER_CONFIG, type LedgerConfig } from './config';
+import { OpsHttpServer, type ProcessHosting } from './ops/ops-http-server';
 import { LEDGER_REPOSITORY, type LedgerRepository } from './ports/ledger-repository.port';
 import { createLedgerGrpcHandlers } from './transport/grpc/ledger.grpc-handler';
 import { ExpirySweeper } from './transport/schedule/expiry-sweeper';
@@ -38,7 +51,6 @@ const GRPC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
 /** Serves gRPC and runs the expiry sweeper; stops both before resources close. */
 @Injectable()
 export class LedgerTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('ledger');
   private readonly server: RpcServer;
   private readonly sweeper: ExpirySweeper;
   boundPort: number | undefined;
@@ -46,8 +58,11 @@ export class LedgerTransports implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LEDGER_APPLICATION) app: LedgerApplication,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.server = new RpcServer({
+      onCallCompleted: observeRpcServerCalls(metrics, logger),
       channelOptions: {
         'grpc.max_receive_message_length': GRPC_MESSAGE_BYTES_MAX,
         'grpc.max_send_message_length': GRPC_MESSAGE_BYTES_MAX,
@@ -57,8 +72,7 @@ export class LedgerTransports implements OnApplicationBootstrap, BeforeApplicati
     this.sweeper = new ExpirySweeper(app.expirePendingTransfers, {
       intervalMs: config.ledger.LEDGER_EXPIRY_SWEEP_INTERVAL_MS,
       itemsMax: config.ledger.LEDGER_EXPIRY_SWEEP_ITEMS_MAX,
-      onError: (error) =>
-        this.logger.warn({ message: 'expiry sweep failed', error: String(error) }),
+      onError: (error) => logger.warn({ err: error }, 'expiry sweep failed'),
     });
   }
 
@@ -89,6 +103,47 @@ export class LedgerResources implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.app.close();
     await this.store.close();
+  }
+}
+
+const PROCESS_HOSTING = Symbol('PROCESS_HOSTING');
+
+/**
+ * The operations port: liveness (the process answers), readiness (the store answers a ping),
+ * /metrics and /traces. It opens first and closes last, so probes see the whole lifecycle.
+ */
+@Injectable()
+export class LedgerOps implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server: OpsHttpServer;
+  boundPort: number | undefined;
+
+  constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(HEALTH_REGISTRY) health: HealthRegistry,
+    @Inject(METRICS_REGISTRY) metrics: Registry,
+    @Inject(TRACING) tracing: ProvidedTracing,
+    @Inject(PROCESS_HOSTING) hosting: ProcessHosting,
+    @Inject(STORE) store: Store,
+  ) {
+    health.register({
+      name: 'store',
+      probe: 'readiness',
+      timeoutMs: config.ops.OPS_HEALTH_CHECK_TIMEOUT_MS,
+      run: () => store.ping(),
+    });
+    const traces = tracing?.recorder ?? hosting.traceRecorder;
+    this.server = new OpsHttpServer({ health, metrics, ...(traces ? { traces } : {}) });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.boundPort = await this.server.listen(
+      this.config.ops.OPS_HTTP_HOST,
+      this.config.ops.OPS_HTTP_PORT,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
   }
 }
 
@@ -152,13 +207,27 @@ function ledgerProviders(config: LedgerConfig): Provider[] {
     },
     LedgerTransports,
     LedgerResources,
+    LedgerOps,
   ];
 }
 
 /** The ledger; `AppModule.forConfig` boots it from a validated config (main, bank, tests). */
 @Module({})
 export class AppModule {
-  static forConfig(config: LedgerConfig): DynamicModule {
-    return { module: AppModule, providers: ledgerProviders(config) };
+  static forConfig(config: LedgerConfig, hosting: ProcessHosting = {}): DynamicModule {
+    const observability = observabilityOptions(config.observability, 'ledger');
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'ledger',
+          logLevel: observability.logLevel,
+          tracing: hosting.ownsProcess === true ? observability.tracing : false,
+          processMetrics: hosting.processMetrics ?? hosting.ownsProcess === true,
+          logDestination: hosting.logDestination,
+        }),
+      ],
+      providers: [...ledgerProviders(config), { provide: PROCESS_HOSTING, useValue: hosting }],
+    };
   }
 }

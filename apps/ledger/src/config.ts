@@ -8,7 +8,10 @@ import {
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
+
+import { opsHttpConfigSchema } from './ops/ops-http-config';
 
 /**
  * The ledger's configuration, validated once at boot (STYLE §7). The store section is the
@@ -43,7 +46,12 @@ export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
 
 export function loadLedgerConfig(env: EnvRecord = process.env) {
   return loadConfigSections(
-    { ledger: ledgerConfigSchema, store: storeConfigSchema({ sqlitePath: 'data/ledger.db' }) },
+    {
+      ledger: ledgerConfigSchema,
+      store: storeConfigSchema({ sqlitePath: 'data/ledger.db' }),
+      observability: observabilityConfigSchema,
+      ops: opsHttpConfigSchema,
+    },
     env,
   );
 }

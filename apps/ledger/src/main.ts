@@ -2,12 +2,17 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { AppModule, LedgerTransports } from './app.module';
+import { NestLogger } from '@corebank/platform-observability';
+
+import { AppModule, LedgerOps, LedgerTransports } from './app.module';
 import { type LedgerConfig, loadLedgerConfig } from './config';
+import type { ProcessHosting } from './ops/ops-http-server';
 
 export interface RunningLedger {
   /** The bound gRPC port (LedgerService). */
   readonly grpcPort: number;
+  /** The bound operations port (/health/live, /health/ready, /metrics, /traces). */
+  readonly opsPort: number;
   /** Stops serving and the sweeper, closes the committer, then the store. */
   close(): Promise<void>;
 }
@@ -16,10 +21,14 @@ export interface RunningLedger {
  * Starts the ledger in this process from a validated config; the all-in-one `bank` app and the
  * tests use it to wire services in one process.
  */
-export async function bootstrap(config: LedgerConfig): Promise<RunningLedger> {
-  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), {
-    logger: ['error', 'warn'],
+export async function bootstrap(
+  config: LedgerConfig,
+  hosting: ProcessHosting = {},
+): Promise<RunningLedger> {
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config, hosting), {
+    bufferLogs: true,
   });
+  app.useLogger(app.get(NestLogger));
   try {
     await app.init();
   } catch (error) {
@@ -27,11 +36,12 @@ export async function bootstrap(config: LedgerConfig): Promise<RunningLedger> {
     throw error;
   }
   const grpcPort = app.get(LedgerTransports).boundPort;
-  if (grpcPort === undefined) {
+  const opsPort = app.get(LedgerOps).boundPort;
+  if (grpcPort === undefined || opsPort === undefined) {
     await app.close();
-    throw new Error('ledger gRPC server did not bind');
+    throw new Error('ledger gRPC or ops server did not bind');
   }
-  return { grpcPort, close: () => app.close() };
+  return { grpcPort, opsPort, close: () => app.close() };
 }
 
 /**
@@ -39,9 +49,10 @@ export async function bootstrap(config: LedgerConfig): Promise<RunningLedger> {
  * which supervisors and the tests read.
  */
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadLedgerConfig());
+  const running = await bootstrap(loadLedgerConfig(), { ownsProcess: true });
+  const { grpcPort, opsPort } = running;
   process.stdout.write(
-    `${JSON.stringify({ message: 'ledger listening', grpcPort: running.grpcPort, pid: process.pid })}\n`,
+    `${JSON.stringify({ message: 'ledger listening', grpcPort, opsPort, pid: process.pid })}\n`,
   );
   const stop = () => {
     running.close().then(
