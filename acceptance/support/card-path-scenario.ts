@@ -115,6 +115,8 @@ export async function sendCardDataEnvelopes(
 export async function expectNoCardDataAtRest(services: CardPathServices): Promise<void> {
   await services.stop();
   const lines = services.allLogLines();
+  // At least each process's "listening" line: a capture that saw nothing cannot pass.
+  expect(new Set(lines.map((entry) => entry.service)).size).toBe(3);
   expect(lines.map((entry) => entry.line)).not.toContain(CAPTURE_OVERFLOW_LINE);
   const logFindings = lines.flatMap((entry) =>
     findCardData(entry.line, CARD_DATA_SENT, `log of ${entry.service}`),

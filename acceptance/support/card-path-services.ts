@@ -18,6 +18,8 @@ import { type ChildService, startChildService } from './child-service';
 const EVENT_WAIT_MS = 15_000;
 const EVENT_POLL_MS = 20;
 const HTTP_TIMEOUT_MS = 15_000;
+const RECONNECT_ATTEMPTS_MAX = 80;
+const RECONNECT_POLL_MS = 250;
 /**
  * The gateway's whole deadline budget. Production runs 80 ms (CARD-PROCESSOR.md §7); this busy
  * shared test machine gets the config's maximum so scenarios test behaviour, not load.
@@ -178,6 +180,24 @@ export class CardPathServices {
     const ledger = await startLedger(this.directory, port, this.ledgerLog);
     this.ledger = ledger;
     this.ledgerClient = createLedgerClient(ledger.port);
+  }
+
+  /**
+   * Waits (bounded) until the authorization service reaches the restarted ledger again: its
+   * channel reconnects with backoff, so the first calls after a restart may still fail.
+   */
+  async awaitLedgerReachable(card: AcceptanceCard): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.cardBalance(card);
+        return;
+      } catch (error) {
+        if (attempt >= RECONNECT_ATTEMPTS_MAX) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_POLL_MS));
+      }
+    }
   }
 
   nextTxnId(): string {
