@@ -1,0 +1,38 @@
+import { loadFeedConfig } from './config';
+
+const minimal = {
+  FEED_HTTP_PORT: '0',
+  FEED_AUTH_ALGORITHM: 'HS256',
+  FEED_AUTH_HS256_SECRET: 'x'.repeat(32),
+  ID_WORKER_SOURCE: 'config',
+  ID_WORKER_ID: '3',
+};
+
+describe('loadFeedConfig', () => {
+  it('builds the HS256 key and the embedded bus by default', () => {
+    const config = loadFeedConfig(minimal);
+    expect(config.feed.tokenKey).toEqual({ algorithm: 'HS256', secret: 'x'.repeat(32) });
+    expect(config.bus).toEqual({ engine: 'embedded', path: 'data/event-bus.db' });
+    expect(config.feed.FEED_SSE_BUFFER_EVENTS_MAX).toBe(256);
+  });
+
+  it('fails fast without the key its algorithm needs, or with a short secret', () => {
+    expect(() => loadFeedConfig({ ...minimal, FEED_AUTH_ALGORITHM: 'ES256' })).toThrow(
+      /FEED_AUTH_ES256_PUBLIC_KEY_PEM/,
+    );
+    expect(() => loadFeedConfig({ ...minimal, FEED_AUTH_HS256_SECRET: 'short' })).toThrow(
+      /FEED_AUTH_HS256_SECRET/,
+    );
+    expect(() => loadFeedConfig({ ...minimal, FEED_AUTH_ALGORITHM: 'none' })).toThrow(
+      /FEED_AUTH_ALGORITHM/,
+    );
+  });
+
+  it('uses Kafka when brokers are configured', () => {
+    expect(loadFeedConfig({ ...minimal, KAFKA_BROKERS: 'a:9092,b:9092' }).bus).toEqual({
+      engine: 'kafka',
+      brokers: ['a:9092', 'b:9092'],
+      clientId: 'feed',
+    });
+  });
+});
