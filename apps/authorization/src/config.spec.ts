@@ -48,4 +48,15 @@ describe('loadAuthorizationConfig', () => {
       loadAuthorizationConfig({ ...REQUIRED, AUTH_RECORD_RETENTION_SECONDS: '3600' }),
     ).toThrow(/AUTH_RECORD_RETENTION_SECONDS/);
   });
+
+  it('serves the ops port on loopback and a free port unless told otherwise', () => {
+    expect(loadAuthorizationConfig(REQUIRED).ops).toEqual({
+      OPS_HTTP_HOST: '127.0.0.1',
+      OPS_HTTP_PORT: 0,
+      OPS_HEALTH_CHECK_TIMEOUT_MS: 1000,
+    });
+    expect(() =>
+      loadAuthorizationConfig({ ...REQUIRED, OPS_HEALTH_CHECK_TIMEOUT_MS: '0' }),
+    ).toThrow(/OPS_HEALTH_CHECK_TIMEOUT_MS/);
+  });
 });

@@ -68,4 +68,10 @@ describe('loadCardGatewayConfig', () => {
       }),
     ).toMatch(/CARD_GATEWAY_REPLY_RESERVE_MS/);
   });
+
+  it('serves the ops port on loopback and a free port unless told otherwise', () => {
+    const sut = loadCardGatewayConfig(MINIMAL);
+    expect([sut.OPS_HTTP_HOST, sut.OPS_HTTP_PORT, sut.LOG_LEVEL]).toEqual(['127.0.0.1', 0, 'info']);
+    expect(problemsOf({ ...MINIMAL, OPS_HTTP_PORT: '-1' })).toContain('OPS_HTTP_PORT');
+  });
 });

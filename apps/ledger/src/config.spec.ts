@@ -31,4 +31,17 @@ describe('ledger config', () => {
       expect.arrayContaining(['LEDGER_GRPC_PORT', 'LEDGER_WORKER_ID', 'LEDGER_COMMIT_LEASE_MS']),
     );
   });
+
+  it('serves the ops port on loopback and a free port unless told otherwise', () => {
+    const base = { LEDGER_GRPC_PORT: '0', LEDGER_WORKER_ID: '3' };
+    expect(loadLedgerConfig(base).ops).toEqual({
+      OPS_HTTP_HOST: '127.0.0.1',
+      OPS_HTTP_PORT: 0,
+      OPS_HEALTH_CHECK_TIMEOUT_MS: 1000,
+    });
+    const cluster = loadLedgerConfig({ ...base, OPS_HTTP_HOST: '0.0.0.0', OPS_HTTP_PORT: '9464' });
+    expect([cluster.ops.OPS_HTTP_HOST, cluster.ops.OPS_HTTP_PORT]).toEqual(['0.0.0.0', 9464]);
+    expect(() => loadLedgerConfig({ ...base, OPS_HTTP_PORT: '70000' })).toThrow(/OPS_HTTP_PORT/);
+    expect(() => loadLedgerConfig({ ...base, LOG_LEVEL: 'trace' })).toThrow(/LOG_LEVEL/);
+  });
 });
