@@ -450,19 +450,3 @@ export async function runCorebankCli(argv: readonly string[], io: CorebankCliIo)
     cards?.close();
   }
 }
-
-if (require.main === module) {
-  runCorebankCli(process.argv.slice(2), {
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
