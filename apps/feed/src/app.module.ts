@@ -30,12 +30,15 @@ import { createLogger, LOGGER, type Logger } from '@corebank/platform-observabil
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
 import { FEED_MIGRATIONS } from './adapters/feed-tables';
+import { GrpcAccountBalances } from './adapters/grpc-account-balances';
 import { StoreFeedItemStore } from './adapters/store-feed-item-store';
 import { FeedItemChanges } from './application/feed-item-changes';
+import { GetBalanceUseCase } from './application/get-balance/get-balance.use-case';
 import { PostBasicItemUseCase } from './application/post-basic-item/post-basic-item.use-case';
 import { RecordTransactionUseCase } from './application/record-transaction/record-transaction.use-case';
 import { UpdateMetadataUseCase } from './application/update-metadata/update-metadata.use-case';
 import { FEED_CONFIG, type FeedConfig } from './config';
+import { ACCOUNT_BALANCES, type AccountBalances } from './ports/account-balances.port';
 import { FEED_ITEM_STORE, type FeedItemStore } from './ports/feed-item-store.port';
 import { enrichedTransactionsHandler } from './transport/bus/enriched-transactions.consumer';
 import { BearerTokenVerifier } from './transport/http/bearer-token';
@@ -112,9 +115,11 @@ export class FeedResources implements OnApplicationShutdown {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(OWNS_EVENT_BUS) private readonly ownsEventBus: boolean,
     @Inject(ID_GENERATOR_RUNTIME) private readonly ids: IdGeneratorRuntime,
+    @Inject(ACCOUNT_BALANCES) private readonly balances: AccountBalances,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.balances.close();
     if (this.ownsEventBus) {
       await this.bus.close();
     }
@@ -209,12 +214,31 @@ export class AppModule {
           ) => new PostBasicItemUseCase(items, changes, ids, clock),
         },
         {
+          provide: ACCOUNT_BALANCES,
+          useFactory: (): AccountBalances =>
+            new GrpcAccountBalances(
+              config.feed.FEED_LEDGER_GRPC_ADDRESS,
+              config.feed.FEED_LEDGER_CALL_TIMEOUT_MS,
+            ),
+        },
+        {
+          provide: GetBalanceUseCase,
+          inject: [ACCOUNT_BALANCES, FEED_ITEM_STORE, CLOCK],
+          useFactory: (balances: AccountBalances, items: FeedItemStore, clock: Clock) =>
+            new GetBalanceUseCase(balances, items, clock, {
+              timeZone: config.feed.FEED_SPEND_TIME_ZONE,
+              dayStartHour: config.feed.FEED_SPEND_DAY_START_HOUR,
+              itemsMax: config.feed.FEED_SPEND_TODAY_ITEMS_MAX,
+            }),
+        },
+        {
           provide: FeedHttpServer,
           inject: [
             FEED_ITEM_STORE,
             FeedItemChanges,
             UpdateMetadataUseCase,
             PostBasicItemUseCase,
+            GetBalanceUseCase,
             CLOCK,
             LOGGER,
           ],
@@ -223,6 +247,7 @@ export class AppModule {
             changes: FeedItemChanges,
             updateMetadata: UpdateMetadataUseCase,
             postBasicItem: PostBasicItemUseCase,
+            getBalance: GetBalanceUseCase,
             clock: Clock,
             logger: Logger,
           ) =>
@@ -240,6 +265,7 @@ export class AppModule {
                 changes,
                 updateMetadata,
                 postBasicItem,
+                getBalance,
                 verifier: new BearerTokenVerifier(
                   config.feed.tokenKey,
                   config.feed.FEED_AUTH_ISSUER,

@@ -6,6 +6,7 @@ const minimal = {
   FEED_AUTH_HS256_SECRET: 'x'.repeat(32),
   ID_WORKER_SOURCE: 'config',
   ID_WORKER_ID: '3',
+  FEED_LEDGER_GRPC_ADDRESS: '127.0.0.1:7000',
 };
 
 describe('loadFeedConfig', () => {

@@ -13,6 +13,7 @@ import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
+import { isKnownTimeZone } from './application/get-balance/spend-day';
 import type { TokenKey } from './transport/http/bearer-token';
 
 /**
@@ -41,6 +42,17 @@ export const feedConfigSchema = z
     FEED_SSE_BUFFER_EVENTS_MAX: envInteger({ default: 256, min: 1, max: 10_000 }),
     /** Items replayed after Last-Event-ID; a client further behind re-reads GET /transactions. */
     FEED_SSE_RESUME_ITEMS_MAX: envInteger({ default: 100, min: 1, max: 1_000 }),
+    /** host:port of the ledger's gRPC server (GET /balance). An endpoint: no default. */
+    FEED_LEDGER_GRPC_ADDRESS: envString(),
+    FEED_LEDGER_CALL_TIMEOUT_MS: envMilliseconds({ default: 500, min: 10, max: 30_000 }),
+    /** spend_today counts from FEED_SPEND_DAY_START_HOUR:00 in this IANA zone (Mondo: about 04:00 local). */
+    FEED_SPEND_TIME_ZONE: envString({ default: 'Europe/London' }).refine(
+      isKnownTimeZone,
+      'expected an IANA time zone',
+    ),
+    FEED_SPEND_DAY_START_HOUR: envInteger({ default: 4, min: 0, max: 23 }),
+    /** Transactions read to sum spend_today; bounds the work of one GET /balance. */
+    FEED_SPEND_TODAY_ITEMS_MAX: envInteger({ default: 1_000, min: 100, max: 10_000 }),
     FEED_LOG_LEVEL: envEnum(['error', 'warn', 'info', 'debug'], { default: 'info' }),
   })
   .transform((env, context) => {

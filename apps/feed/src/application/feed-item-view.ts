@@ -3,7 +3,7 @@ import type { EnrichedMerchant } from '@corebank/domain-transaction-events';
 import type { BasicFeedItem, FeedItem, TransactionFeedItem } from '../domain/feed-item';
 
 /** Amounts travel as JSON integers; past 2^53 they would silently lose precision. */
-function safeInteger(value: bigint): number {
+export function safeInteger(value: bigint): number {
   const result = Number(value);
   if (!Number.isSafeInteger(result)) {
     throw new RangeError('amount outside the JSON safe integer range');

@@ -4,8 +4,13 @@ import { issueHs256Token } from '../transport/http/bearer-token';
 export const TEST_SECRET = 'test-secret-for-the-feed-api-0123456789';
 export const TEST_ISSUER = 'corebank';
 
-export function feedEnvironment(directory: string, workerId: number): Record<string, string> {
+export function feedEnvironment(
+  directory: string,
+  workerId: number,
+  ledgerAddress = '127.0.0.1:1',
+): Record<string, string> {
   return {
+    FEED_LEDGER_GRPC_ADDRESS: ledgerAddress,
     FEED_HTTP_PORT: '0',
     FEED_AUTH_ALGORITHM: 'HS256',
     FEED_AUTH_HS256_SECRET: TEST_SECRET,

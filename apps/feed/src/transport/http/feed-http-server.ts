@@ -7,7 +7,12 @@ import { composeSnowflake, SNOWFLAKE_EPOCH_MS } from '@corebank/platform-ids';
 import type { Logger } from '@corebank/platform-observability';
 
 import type { FeedItemChanges } from '../../application/feed-item-changes';
-import { itemIdOfTransactionId, transactionView } from '../../application/feed-item-view';
+import {
+  itemIdOfTransactionId,
+  safeInteger,
+  transactionView,
+} from '../../application/feed-item-view';
+import type { GetBalanceUseCase } from '../../application/get-balance/get-balance.use-case';
 import type { PostBasicItemUseCase } from '../../application/post-basic-item/post-basic-item.use-case';
 import type { UpdateMetadataUseCase } from '../../application/update-metadata/update-metadata.use-case';
 import { validateBasicFeedItem } from '../../domain/basic-feed-item';
@@ -28,6 +33,7 @@ export interface FeedHttpDependencies {
   readonly changes: FeedItemChanges;
   readonly updateMetadata: UpdateMetadataUseCase;
   readonly postBasicItem: PostBasicItemUseCase;
+  readonly getBalance: GetBalanceUseCase;
   readonly verifier: BearerTokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -240,6 +246,9 @@ export class FeedHttpServer {
       case 'listAccounts':
         sendJson(response, 200, { accounts: principal.accounts });
         return;
+      case 'getBalance':
+        sendJson(response, 200, await this.balance(principal, url));
+        return;
       case 'listTransactions':
         sendJson(response, 200, await this.listTransactions(principal, url));
         return;
@@ -271,6 +280,20 @@ export class FeedHttpServer {
       throw notFound();
     }
     return accountId;
+  }
+
+  private async balance(principal: Principal, url: URL): Promise<unknown> {
+    const accountId = this.ownedAccount(principal, url.searchParams.get('account_id'));
+    const outcome = await this.dependencies.getBalance.execute(accountId);
+    if (outcome.kind === 'not_found') {
+      throw notFound();
+    }
+    return {
+      balance: safeInteger(outcome.availableMinor),
+      total_balance: safeInteger(outcome.totalMinor),
+      currency: outcome.currency,
+      spend_today: safeInteger(outcome.spendTodayMinor),
+    };
   }
 
   private async listTransactions(principal: Principal, url: URL): Promise<unknown> {

@@ -2,6 +2,7 @@
 export const FEED_ROUTES = [
   { method: 'GET', path: '/openapi.json', name: 'openapi' },
   { method: 'GET', path: '/accounts', name: 'listAccounts' },
+  { method: 'GET', path: '/balance', name: 'getBalance' },
   { method: 'GET', path: '/transactions', name: 'listTransactions' },
   { method: 'GET', path: '/transactions/{id}', name: 'getTransaction' },
   { method: 'PATCH', path: '/transactions/{id}', name: 'annotateTransaction' },
