@@ -97,23 +97,15 @@ export class DeliverFeedItemUseCase {
         onUnregistered: async () => undefined,
       })),
     ];
-    // Fan-out is bounded by the registration limits (devices per customer, webhooks per account).
-    const settled = await Promise.allSettled(
-      deliveries.map((delivery) => this.deliverOne(delivery)),
-    );
-    const failure = settled.find((outcome) => outcome.status === 'rejected');
-    if (failure !== undefined) {
-      throw failure.reason;
+    // One target at a time, pushes first: a crash then leaves at most one send without its
+    // marker (the one in flight), which the provider's collapse id covers, and a slow webhook's
+    // retries never hold back a push. Fan-out is bounded by the registration limits.
+    const results: DeliveryReport['results'][number][] = [];
+    for (const delivery of deliveries) {
+      const outcome = await this.deliverOne(delivery);
+      results.push({ channel: delivery.channel, targetId: delivery.marker.targetId, ...outcome });
     }
-    return {
-      itemId: event.itemId,
-      results: settled.map((outcome, index) => {
-        const delivery = deliveries[index] as TargetDelivery;
-        const value = (outcome as PromiseFulfilledResult<{ result: TargetResult; reason?: string }>)
-          .value;
-        return { channel: delivery.channel, targetId: delivery.marker.targetId, ...value };
-      }),
-    };
+    return { itemId: event.itemId, results };
   }
 
   private deliverOne(delivery: TargetDelivery): Promise<{ result: TargetResult; reason?: string }> {
