@@ -24,7 +24,7 @@ const RECONNECT_POLL_MS = 250;
  * The gateway's whole deadline budget. Production runs 80 ms (CARD-PROCESSOR.md §7); this busy
  * shared test machine gets the config's maximum so scenarios test behaviour, not load.
  */
-const GATEWAY_DEADLINE_BUDGET_MS = '1000';
+const GATEWAY_DEADLINE_BUDGET_MS = 1000;
 
 export type CardsClient = RpcClient<typeof authorizationCardsV1.CardServiceService>;
 export type LedgerClient = RpcClient<typeof ledgerV1.LedgerServiceService>;
@@ -49,6 +49,7 @@ export class CardPathServices {
   private stopped = false;
 
   private constructor(
+    private readonly logLevel: string,
     readonly directory: string,
     /** Shared by every incarnation of the ledger process, so a restart keeps earlier lines. */
     private readonly ledgerLog: string[],
@@ -64,12 +65,15 @@ export class CardPathServices {
     private readonly httpAgent: Agent,
   ) {}
 
-  static async start(): Promise<CardPathServices> {
+  static async start(
+    options: { readonly gatewayDeadlineBudgetMs?: number; readonly logLevel?: string } = {},
+  ): Promise<CardPathServices> {
+    const logLevel = options.logLevel ?? 'debug';
     const directory = mkdtempSync(join(tmpdir(), 'acceptance-card-path-'));
     const started: ChildService[] = [];
     try {
       const ledgerLog: string[] = [];
-      const ledger = await startLedger(directory, 0, ledgerLog);
+      const ledger = await startLedger(directory, 0, ledgerLog, logLevel);
       started.push(ledger);
       const busPath = join(directory, 'event-bus.db');
       const authorization = await startChildService(
@@ -86,7 +90,7 @@ export class CardPathServices {
           ID_WORKER_ID: '2',
           AUTH_OUTBOX_RELAY_INTERVAL_MS: '10',
           AUTH_SHUTDOWN_GRACE_MS: '1000',
-          LOG_LEVEL: 'debug',
+          LOG_LEVEL: logLevel,
         },
         'grpcPort',
       );
@@ -98,9 +102,11 @@ export class CardPathServices {
           CARD_GATEWAY_PORT: '0',
           CARD_GATEWAY_AUTH_MODE: 'none',
           CARD_GATEWAY_AUTHORIZATION_ADDRESS: `127.0.0.1:${authorization.port}`,
-          CARD_GATEWAY_DEADLINE_BUDGET_MS: GATEWAY_DEADLINE_BUDGET_MS,
+          CARD_GATEWAY_DEADLINE_BUDGET_MS: String(
+            options.gatewayDeadlineBudgetMs ?? GATEWAY_DEADLINE_BUDGET_MS,
+          ),
           CARD_GATEWAY_SHUTDOWN_GRACE_MS: '1000',
-          LOG_LEVEL: 'debug',
+          LOG_LEVEL: logLevel,
         },
         'port',
       );
@@ -122,6 +128,7 @@ export class CardPathServices {
         },
       });
       return new CardPathServices(
+        logLevel,
         directory,
         ledgerLog,
         ledger,
@@ -177,7 +184,7 @@ export class CardPathServices {
   async restartLedger(): Promise<void> {
     const port = this.ledger.port;
     this.ledgerClient.close();
-    const ledger = await startLedger(this.directory, port, this.ledgerLog);
+    const ledger = await startLedger(this.directory, port, this.ledgerLog, this.logLevel);
     this.ledger = ledger;
     this.ledgerClient = createLedgerClient(ledger.port);
   }
@@ -339,7 +346,12 @@ export function eventData(event: EventEnvelope | undefined): Record<string, unkn
     : {};
 }
 
-function startLedger(directory: string, port: number, logLines: string[]): Promise<ChildService> {
+function startLedger(
+  directory: string,
+  port: number,
+  logLines: string[],
+  logLevel: string,
+): Promise<ChildService> {
   return startChildService(
     'ledger',
     {
@@ -350,7 +362,7 @@ function startLedger(directory: string, port: number, logLines: string[]): Promi
       LEDGER_WORKER_ID: '1',
       LEDGER_GROUP_COMMIT_WINDOW_MS: '1',
       LEDGER_SHUTDOWN_GRACE_MS: '1000',
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: logLevel,
     },
     'grpcPort',
     logLines,

@@ -29,15 +29,27 @@ export interface ChildService {
  * captures every output line, and resolves once it prints its JSON "listening" line carrying
  * `portField`. Apps are a black box to the suite: it never imports them.
  */
-export async function startChildService(
+export function startChildService(
   app: string,
   env: Readonly<Record<string, string>>,
   portField: 'grpcPort' | 'port',
   logLines: string[] = [],
 ): Promise<ChildService> {
+  return startChildScript(app, join('apps', app, 'src', 'main.ts'), env, portField, logLines);
+}
+
+/** As startChildService, for any TypeScript entry point relative to the repository root. */
+export async function startChildScript(
+  name: string,
+  scriptPath: string,
+  env: Readonly<Record<string, string>>,
+  portField: 'grpcPort' | 'port',
+  logLines: string[] = [],
+): Promise<ChildService> {
+  const app = name;
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join(REPOSITORY_ROOT, 'apps', app, 'src', 'main.ts')],
+    ['-r', '@swc-node/register', join(REPOSITORY_ROOT, scriptPath)],
     {
       cwd: REPOSITORY_ROOT,
       env: { SWC_NODE_PROJECT: join(REPOSITORY_ROOT, 'tsconfig.json'), ...env },
