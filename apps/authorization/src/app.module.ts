@@ -27,6 +27,7 @@ import {
 } from '@corebank/platform-locks';
 import {
   HEALTH_REGISTRY,
+  type HealthCheck,
   type HealthRegistry,
   LOGGER,
   type Logger,
@@ -36,6 +37,7 @@ import {
   observeRpcClientCalls,
   observeRpcServerCalls,
   type ProvidedTracing,
+  tcpConnectCheck,
   TRACING,
 } from '@corebank/platform-observability';
 import { createRpcClient, RpcServer } from '@corebank/platform-rpc';
@@ -142,6 +144,29 @@ export class AuthorizationResources implements OnApplicationShutdown {
   }
 }
 
+const ETCD_DEFAULT_CLIENT_PORT = 2379;
+
+/**
+ * Up when any etcd member accepts a connection: the locks client fails over between members, so
+ * one member down (quorum kept) must not take every authorization pod out of service.
+ */
+function etcdReachableCheck(endpoints: readonly string[], timeoutMs: number): HealthCheck {
+  const members = endpoints.map((endpoint) => {
+    const url = new URL(endpoint);
+    const port = url.port === '' ? ETCD_DEFAULT_CLIENT_PORT : Number(url.port);
+    return tcpConnectCheck(`etcd ${url.host}`, url.hostname, port, timeoutMs);
+  });
+  return {
+    name: 'etcd',
+    probe: 'readiness',
+    timeoutMs,
+    run: async (signal) => {
+      await Promise.any(members.map((member) => member.run(signal)));
+      return { members: members.length };
+    },
+  };
+}
+
 /** The deadline of the readiness call to the ledger: far below a probe's period. */
 const LEDGER_READINESS_CALL_TIMEOUT_MS = 500;
 
@@ -180,6 +205,9 @@ export class AuthorizationOps implements OnApplicationBootstrap, OnApplicationSh
         );
       },
     });
+    if (config.locks.engine === 'etcd') {
+      health.register(etcdReachableCheck(config.locks.endpoints, timeoutMs));
+    }
     const traces = tracing?.recorder ?? hosting.traceRecorder;
     this.server = new OpsHttpServer({ health, metrics, ...(traces ? { traces } : {}) });
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { authorizationCardsV1 } from '@corebank/contracts-proto';
 import { createRpcClient } from '@corebank/platform-rpc';
-import { EngineMissingError } from '@corebank/testing-engines';
+import { EngineMissingError, freePort, startEtcd } from '@corebank/testing-engines';
 
 import { loadAuthorizationConfig } from '../config';
 import { bootstrap, type RunningAuthorization } from '../main';
@@ -160,5 +160,52 @@ describe('authorization ops port', () => {
     expect(failure).toBeDefined();
     expect(String(failure?.trace_id)).toMatch(/^[0-9a-f]{32}$/);
     expect(logLines.filter((line) => line.includes(TEST_PAN))).toEqual([]);
+  });
+});
+
+describe('authorization ops port with etcd locks', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'authorization-ops-etcd-'));
+  let etcd: Awaited<ReturnType<typeof startEtcd>> | undefined;
+  let etcdStopped = false;
+  let service: RunningAuthorization | undefined;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    // Nothing listens there: this describe is about the etcd check alone.
+    const unusedLedgerPort = await freePort();
+    const config = loadAuthorizationConfig({
+      AUTHORIZATION_GRPC_PORT: '0',
+      LEDGER_GRPC_ADDRESS: `127.0.0.1:${unusedLedgerPort}`,
+      STORE_SQLITE_PATH: join(directory, 'authorization.db'),
+      STORE_SQLITE_SYNCHRONOUS: 'normal',
+      EVENT_BUS_PATH: join(directory, 'bus.db'),
+      ID_WORKER_SOURCE: 'config',
+      ID_WORKER_ID: '4',
+      LOCKS_ENGINE: 'etcd',
+      ETCD_ENDPOINTS: etcd.endpoint,
+      AUTH_SHUTDOWN_GRACE_MS: '500',
+      OPS_HTTP_PORT: '0',
+      LOG_LEVEL: 'error',
+    });
+    service = await bootstrap(config);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    if (!etcdStopped) {
+      await etcd?.stop();
+    }
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('reports etcd up while a member accepts connections, and down once it stops', async () => {
+    const before = await opsGet(service?.opsPort ?? 0, '/health/ready');
+    expect(JSON.parse(before.body)).toMatchObject({ checks: { etcd: { status: 'up' } } });
+
+    await etcd?.stop();
+    etcdStopped = true;
+    const after = await opsGet(service?.opsPort ?? 0, '/health/ready');
+    expect(after.status).toBe(503);
+    expect(JSON.parse(after.body)).toMatchObject({ checks: { etcd: { status: 'down' } } });
   });
 });
