@@ -372,6 +372,49 @@ describe('the feed over real HTTP, the embedded bus and a SQLite store', () => {
     resumed.close();
   });
 
+  it('dead-letters an event it cannot parse and keeps consuming the partition', async () => {
+    const deadLetters = await collectEvents(
+      bus,
+      `${SOURCE_TOPIC}.dead-letter`,
+      'test-dead-letters',
+    );
+    try {
+      const accountId = ALICE_ACCOUNTS[1] ?? '';
+      const poison = {
+        ...enrichedEvent({
+          sourceId: '9500000',
+          accountId,
+          lifecycleId: 'lc-poison',
+          type: 'authorization.transaction.authorized.v1',
+          amountMinor: 1n,
+          enriched: true,
+          occurredAt: new Date().toISOString(),
+        }),
+        data: { transaction: { txnId: 'poison', billAmountMinor: 12.5 } },
+      };
+      const after = enrichedEvent({
+        sourceId: '9500010',
+        accountId,
+        lifecycleId: 'lc-after-poison',
+        type: 'authorization.transaction.authorized.v1',
+        amountMinor: 7_77n,
+        enriched: true,
+        occurredAt: new Date().toISOString(),
+      });
+      await bus.publish(SOURCE_TOPIC, [poison, after]);
+      await waitUntil(
+        async () =>
+          deadLetters.events.length === 1 &&
+          (await transactionsOf(alice(), accountId, '&limit=1'))[0]?.['amount'] === -777,
+        20_000,
+        () => `${deadLetters.events.length} dead letters`,
+      );
+      expect(deadLetters.events[0]?.id).toBe(poison.id);
+    } finally {
+      await deadLetters.stop();
+    }
+  });
+
   it('serves its OpenAPI document, and answers unknown paths with 404 and wrong verbs with 405', async () => {
     const document = await call(feed.httpPort, 'GET', '/openapi.json', undefined);
     expect(document.status).toBe(200);
