@@ -169,8 +169,8 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
   for (let index = result.length - 1; index > 0; index -= 1) {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
     const other = state % (index + 1);
-    const swap = result[index] as T;
-    result[index] = result[other] as T;
+    const swap = result[index];
+    result[index] = result[other];
     result[other] = swap;
   }
   return result;

@@ -94,7 +94,7 @@ export class DeliverFeedItemUseCase {
         },
         attemptsMax: this.settings.webhookAttemptsMax,
         // Webhooks go to servers, not phones: a late one is still wanted.
-        onUnregistered: async () => undefined,
+        onUnregistered: () => Promise.resolve(),
       })),
     ];
     // One target at a time, pushes first: a crash then leaves at most one send without its
