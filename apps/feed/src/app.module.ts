@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Registry } from 'prom-client';
+
 import {
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -26,7 +28,13 @@ import {
   type IdGenerator,
   type IdGeneratorRuntime,
 } from '@corebank/platform-ids';
-import { createLogger, LOGGER, type Logger } from '@corebank/platform-observability';
+import {
+  createLogger,
+  createMetricsRegistry,
+  HealthRegistry,
+  LOGGER,
+  type Logger,
+} from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
 import { FEED_MIGRATIONS } from './adapters/feed-tables';
@@ -41,8 +49,10 @@ import { FEED_CONFIG, type FeedConfig } from './config';
 import { ACCOUNT_BALANCES, type AccountBalances } from './ports/account-balances.port';
 import { FEED_ITEM_STORE, type FeedItemStore } from './ports/feed-item-store.port';
 import { enrichedTransactionsHandler } from './transport/bus/enriched-transactions.consumer';
+import { FeedMetrics } from './transport/feed-metrics';
 import { BearerTokenVerifier } from './transport/http/bearer-token';
 import { FeedHttpServer } from './transport/http/feed-http-server';
+import { OpsHttpServer } from './transport/http/ops-http-server';
 
 /** Options for running in-process next to other services (the `bank` app, tests). */
 export interface FeedOverrides {
@@ -67,6 +77,7 @@ export class FeedConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RecordTransactionUseCase) private readonly useCase: RecordTransactionUseCase,
+    @Inject(FeedMetrics) private readonly metrics: FeedMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -74,9 +85,13 @@ export class FeedConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     this.subscription = await this.bus.subscribe({
       topic: TRANSACTION_TOPICS.enrichment,
       groupId: settings.FEED_GROUP_ID,
-      handler: enrichedTransactionsHandler(this.useCase, {
-        info: (fields, message) => this.logger.info(fields, message),
-      }),
+      handler: enrichedTransactionsHandler(
+        this.useCase,
+        {
+          info: (fields, message) => this.logger.info(fields, message),
+        },
+        this.metrics,
+      ),
       retry: {
         attemptsMax: settings.FEED_DELIVERY_ATTEMPTS_MAX,
         backoffInitialMs: settings.FEED_BACKOFF_INITIAL_MS,
@@ -91,21 +106,30 @@ export class FeedConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
-/** The HTTP API: listening once the app has booted, closed before the engines. */
+/** The HTTP API and the ops port: listening once the app has booted, closed before the engines. */
 @Injectable()
 export class FeedHttp implements OnApplicationBootstrap, BeforeApplicationShutdown {
   port: number | undefined;
+  opsPort: number | undefined;
 
-  constructor(@Inject(FeedHttpServer) private readonly server: FeedHttpServer) {}
+  constructor(
+    @Inject(FeedHttpServer) private readonly server: FeedHttpServer,
+    @Inject(OpsHttpServer) private readonly ops: OpsHttpServer,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.opsPort = await this.ops.listen();
     this.port = await this.server.listen();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.ops.close();
     await this.server.close();
   }
 }
+
+const METRICS_REGISTRY_TOKEN = Symbol('FEED_METRICS_REGISTRY');
+const HEALTH_REGISTRY_TOKEN = Symbol('FEED_HEALTH_REGISTRY');
 
 /** Closes engines once the consumer and the HTTP server have stopped. */
 @Injectable()
@@ -178,6 +202,42 @@ export class AppModule {
             ),
         },
         {
+          provide: METRICS_REGISTRY_TOKEN,
+          useFactory: () => createMetricsRegistry({ service: 'feed' }),
+        },
+        {
+          provide: FeedMetrics,
+          inject: [METRICS_REGISTRY_TOKEN],
+          useFactory: (registry: Registry) => new FeedMetrics(registry),
+        },
+        {
+          provide: HEALTH_REGISTRY_TOKEN,
+          inject: [STORE, EVENT_BUS],
+          useFactory: (store: Store, bus: EventBus): HealthRegistry => {
+            const health = new HealthRegistry();
+            const timeoutMs = config.feed.FEED_HEALTH_CHECK_TIMEOUT_MS;
+            health.register({
+              name: 'store',
+              probe: 'readiness',
+              timeoutMs,
+              run: () => store.ping(),
+            });
+            health.register({ name: 'bus', probe: 'readiness', timeoutMs, run: () => bus.ping() });
+            return health;
+          },
+        },
+        {
+          provide: OpsHttpServer,
+          inject: [METRICS_REGISTRY_TOKEN, HEALTH_REGISTRY_TOKEN],
+          useFactory: (registry: Registry, health: HealthRegistry) =>
+            new OpsHttpServer(
+              config.feed.FEED_HTTP_HOST,
+              config.feed.FEED_OPS_HTTP_PORT,
+              registry,
+              health,
+            ),
+        },
+        {
           provide: FEED_ITEM_STORE,
           inject: [STORE],
           useFactory: (store: Store): FeedItemStore => new StoreFeedItemStore(store),
@@ -241,6 +301,7 @@ export class AppModule {
             GetBalanceUseCase,
             CLOCK,
             LOGGER,
+            FeedMetrics,
           ],
           useFactory: (
             items: FeedItemStore,
@@ -250,6 +311,7 @@ export class AppModule {
             getBalance: GetBalanceUseCase,
             clock: Clock,
             logger: Logger,
+            metrics: FeedMetrics,
           ) =>
             new FeedHttpServer(
               {
@@ -273,6 +335,7 @@ export class AppModule {
                 ),
                 clock,
                 logger,
+                metrics,
                 openApiDocument: readFileSync(OPENAPI_DOCUMENT_PATH, 'utf8'),
               },
             ),

@@ -26,6 +26,9 @@ export const feedConfigSchema = z
     FEED_HTTP_HOST: envString({ default: '127.0.0.1' }),
     /** 0 picks a free port (returned by bootstrap). */
     FEED_HTTP_PORT: envInteger({ min: 0, max: 65_535 }),
+    /** Metrics and health (/metrics, /health/live, /health/ready); 0 picks a free port. */
+    FEED_OPS_HTTP_PORT: envInteger({ default: 0, min: 0, max: 65_535 }),
+    FEED_HEALTH_CHECK_TIMEOUT_MS: envMilliseconds({ default: 1_000, min: 10, max: 10_000 }),
     FEED_AUTH_ALGORITHM: envEnum(['HS256', 'ES256']),
     FEED_AUTH_HS256_SECRET: envString({ minLength: 32 }).optional(),
     FEED_AUTH_ES256_PUBLIC_KEY_PEM: envString().optional(),

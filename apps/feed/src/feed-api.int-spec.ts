@@ -415,6 +415,21 @@ describe('the feed over real HTTP, the embedded bus and a SQLite store', () => {
     }
   });
 
+  it('serves metrics and readiness on its ops port', async () => {
+    const metrics = await fetch(`http://127.0.0.1:${feed.opsPort}/metrics`);
+    const text = await metrics.text();
+    expect(text).toMatch(
+      /feed_http_requests_total\{[^}]*route="listTransactions"[^}]*status="200"/,
+    );
+    expect(text).toMatch(/feed_events_recorded_total\{[^}]*outcome="stale"/);
+    const ready = await fetch(`http://127.0.0.1:${feed.opsPort}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'up',
+      checks: { store: { status: 'up' }, bus: { status: 'up' } },
+    });
+  });
+
   it('serves its OpenAPI document, and answers unknown paths with 404 and wrong verbs with 405', async () => {
     const document = await call(feed.httpPort, 'GET', '/openapi.json', undefined);
     expect(document.status).toBe(200);

@@ -14,6 +14,8 @@ export type { FeedOverrides } from './app.module';
 
 export interface RunningFeed {
   readonly httpPort: number;
+  /** Metrics and health: /metrics, /health/live, /health/ready. */
+  readonly opsPort: number;
   /** Closes the HTTP server and streams, drains the consumer, then closes the engines. */
   close(): Promise<void>;
 }
@@ -31,18 +33,18 @@ export async function bootstrap(
     logger: ['error', 'warn'],
   });
   await app.init();
-  const httpPort = app.get(FeedHttp).port;
-  if (httpPort === undefined) {
+  const { port: httpPort, opsPort } = app.get(FeedHttp);
+  if (httpPort === undefined || opsPort === undefined) {
     await app.close();
-    throw new Error('feed HTTP server did not start');
+    throw new Error('feed HTTP servers did not start');
   }
-  return { httpPort, close: () => app.close() };
+  return { httpPort, opsPort, close: () => app.close() };
 }
 
 async function runFromEnvironment(): Promise<void> {
   const running = await bootstrap(loadFeedConfig());
   process.stdout.write(
-    `${JSON.stringify({ message: 'feed listening', httpPort: running.httpPort, pid: process.pid })}\n`,
+    `${JSON.stringify({ message: 'feed listening', httpPort: running.httpPort, opsPort: running.opsPort, pid: process.pid })}\n`,
   );
   const stop = (): void => {
     running.close().then(

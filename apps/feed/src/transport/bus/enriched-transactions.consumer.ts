@@ -3,6 +3,7 @@ import { PlatformError } from '@corebank/platform-errors';
 import type { EventEnvelope, EventHandler } from '@corebank/platform-event-bus';
 
 import type { RecordTransactionUseCase } from '../../application/record-transaction/record-transaction.use-case';
+import type { FeedMetrics } from '../feed-metrics';
 
 export interface ConsumerLogger {
   info(fields: Readonly<Record<string, string>>, message: string): void;
@@ -16,6 +17,7 @@ export interface ConsumerLogger {
 export function enrichedTransactionsHandler(
   useCase: RecordTransactionUseCase,
   logger: ConsumerLogger,
+  metrics: FeedMetrics,
 ): EventHandler {
   return async (event: EventEnvelope): Promise<void> => {
     const parsed = parseEnrichedTransactionEvent(event.type, event.data);
@@ -33,6 +35,7 @@ export function enrichedTransactionsHandler(
       data: parsed.value.data,
       traceparent: event.traceparent,
     });
+    metrics.eventsRecorded.inc({ outcome: outcome.kind });
     if (outcome.kind === 'no_account') {
       logger.info({ eventId: event.id }, 'transaction of an unknown card has no feed');
     }

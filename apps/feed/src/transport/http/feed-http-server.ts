@@ -17,6 +17,7 @@ import type { PostBasicItemUseCase } from '../../application/post-basic-item/pos
 import type { UpdateMetadataUseCase } from '../../application/update-metadata/update-metadata.use-case';
 import { validateBasicFeedItem } from '../../domain/basic-feed-item';
 import type { FeedItemStore } from '../../ports/feed-item-store.port';
+import type { FeedMetrics } from '../feed-metrics';
 import type { BearerTokenVerifier, Principal } from './bearer-token';
 import { type FeedRouteName, matchRoute } from './feed-routes';
 import { bracketFields, type FlatFields, readBody } from './request-input';
@@ -37,6 +38,7 @@ export interface FeedHttpDependencies {
   readonly verifier: BearerTokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly metrics: FeedMetrics;
   /** The OpenAPI document served at GET /openapi.json. */
   readonly openApiDocument: string;
 }
@@ -158,8 +160,20 @@ export class FeedHttpServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://feed.invalid');
     const method = request.method ?? 'GET';
+    const match = matchRoute(method, url.pathname);
+    const routeLabel = match.kind === 'route' ? match.route.name : 'unmatched';
+    const startedMs = performance.now();
+    response.once('close', () => {
+      this.dependencies.metrics.httpRequests.inc({
+        route: routeLabel,
+        status: String(response.statusCode),
+      });
+      this.dependencies.metrics.httpRequestDuration.observe(
+        { route: routeLabel },
+        performance.now() - startedMs,
+      );
+    });
     try {
-      const match = matchRoute(method, url.pathname);
       switch (match.kind) {
         case 'no_route':
           throw notFound();
