@@ -16,6 +16,7 @@ export interface AcceptedApnsPush {
   readonly apnsId: string;
   readonly collapseId: string;
   readonly expirationSeconds: number;
+  readonly providerToken: string;
   readonly payload: { readonly aps: { readonly alert: { readonly title: string } } };
 }
 
@@ -173,6 +174,7 @@ export class ApnsTestServer {
         apnsId: String(headers['apns-id'] ?? ''),
         collapseId: String(headers['apns-collapse-id']),
         expirationSeconds: Number(headers['apns-expiration']),
+        providerToken: String(headers.authorization).slice('bearer '.length),
         payload: JSON.parse(body) as AcceptedApnsPush['payload'],
       });
       this.answer(stream, deviceToken, { status: 200 });
