@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 import { bootstrap as bootstrapAuthorization } from '@corebank/authorization-service';
 import { bootstrap as bootstrapCardGateway } from '@corebank/card-gateway-service';
+import { bootstrap as bootstrapFeed, issueHs256Token } from '@corebank/feed-service';
 import { bootstrap as bootstrapLedger } from '@corebank/ledger-service';
 import { bootstrap as bootstrapMerchantEnrichment } from '@corebank/merchant-enrichment-service';
 import { loadConfig, loadConfigSections } from '@corebank/platform-config';
@@ -11,12 +12,15 @@ import { observabilityConfigSchema } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
 import type { BankConfig } from './config';
+import type { DemoCustomer } from './demo-seed';
 
 /** What a started service tells the bank: where it listens, and how to stop it. */
 export interface StartedService {
   readonly name: string;
   /** Human-readable endpoints for the start-up banner, e.g. `{ grpc: '127.0.0.1:50051' }`. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** What the demo customer needs to use this service (e.g. a bearer token), for the banner. */
+  readonly demoAccess?: (demo: DemoCustomer) => Readonly<Record<string, string>>;
   /** Drains and stops the service; the bank calls it once, in reverse start order. */
   close(): Promise<void>;
 }
@@ -26,6 +30,8 @@ export interface BankStartContext {
   readonly config: BankConfig;
   /** Snowflake worker id of this service (distinct per service in this process). */
   readonly workerId: number;
+  /** HS256 key the feed verifies customer tokens with; the bank issues the demo's token. */
+  readonly customerTokenSecret: string;
   /** `host:port` of an already started service's gRPC server, by service name. */
   readonly grpcAddressOf: (serviceName: string) => string;
 }
@@ -218,6 +224,66 @@ const merchantEnrichment: BankServiceDefinition = {
   },
 };
 
+/** Demo tokens live a day: long enough for a session, short enough not to be a credential. */
+const DEMO_TOKEN_TTL_SECONDS = 86_400;
+const CUSTOMER_TOKEN_ISSUER = 'corebank';
+
+const feed: BankServiceDefinition = {
+  name: 'feed',
+  async start({ config, workerId, grpcAddressOf, customerTokenSecret }) {
+    const { store, ids } = platformSections(config, 'feed', workerId);
+    const running = await bootstrapFeed({
+      store,
+      ids,
+      bus: sharedEventBus(config),
+      feed: {
+        FEED_HTTP_HOST: config.BANK_HOST,
+        FEED_HTTP_PORT: config.BANK_FEED_PORT,
+        FEED_OPS_HTTP_PORT: opsSection(config, workerId).OPS_HTTP_PORT,
+        FEED_HEALTH_CHECK_TIMEOUT_MS: 1_000,
+        FEED_AUTH_ALGORITHM: 'HS256',
+        FEED_AUTH_HS256_SECRET: customerTokenSecret,
+        FEED_AUTH_ISSUER: CUSTOMER_TOKEN_ISSUER,
+        FEED_AUTH_CLOCK_SKEW_SECONDS: 30,
+        FEED_GROUP_ID: 'feed',
+        FEED_DELIVERY_ATTEMPTS_MAX: 5,
+        FEED_BACKOFF_INITIAL_MS: 50,
+        FEED_BACKOFF_MAX_MS: 1_000,
+        FEED_REQUEST_BODY_BYTES_MAX: 65_536,
+        FEED_SSE_HEARTBEAT_MS: 15_000,
+        FEED_SSE_BUFFER_EVENTS_MAX: 256,
+        FEED_SSE_RESUME_ITEMS_MAX: 100,
+        FEED_LEDGER_GRPC_ADDRESS: grpcAddressOf('ledger'),
+        FEED_LEDGER_CALL_TIMEOUT_MS: 500,
+        FEED_SPEND_TIME_ZONE: 'Europe/London',
+        FEED_SPEND_DAY_START_HOUR: 4,
+        FEED_SPEND_TODAY_ITEMS_MAX: 1_000,
+        FEED_LOG_LEVEL: 'warn',
+        tokenKey: { algorithm: 'HS256', secret: customerTokenSecret },
+      },
+    });
+    const api = `http://${address(config, running.httpPort)}`;
+    return {
+      name: 'feed',
+      endpoints: { api, ops: `http://${address(config, running.opsPort)}` },
+      demoAccess: (demo) => ({
+        transactions: `${api}/transactions?account_id=${demo.accountId}`,
+        feedStream: `${api}/accounts/${demo.accountId}/feed/stream`,
+        bearerToken: issueHs256Token(customerTokenSecret, {
+          customerId: 'bank-demo',
+          accounts: [
+            { id: demo.accountId, description: 'Demo current account', created: demo.openedAt },
+          ],
+          issuer: CUSTOMER_TOKEN_ISSUER,
+          nowMs: Date.now(),
+          ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+        }),
+      }),
+      close: () => running.close(),
+    };
+  },
+};
+
 /**
  * The services the bank runs, in dependency order: the ledger first, authorization on it, the
  * card-gateway on authorization, then the bus consumers. Adding a service is one entry here.
@@ -227,4 +293,5 @@ export const BANK_SERVICES: readonly BankServiceDefinition[] = [
   authorization,
   cardGateway,
   merchantEnrichment,
+  feed,
 ];

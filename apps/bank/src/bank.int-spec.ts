@@ -22,6 +22,7 @@ interface BankReady {
   readonly demoAccountId: string;
   readonly demoCardToken: string;
   readonly demoSeededNow: boolean;
+  readonly demoAccess: Readonly<Record<string, string>>;
 }
 
 interface RunningBankProcess {
@@ -39,6 +40,7 @@ function startBankProcess(dataDir: string): Promise<RunningBankProcess> {
       BANK_LEDGER_GRPC_PORT: '0',
       BANK_AUTHORIZATION_GRPC_PORT: '0',
       BANK_SOAP_PORT: '0',
+      BANK_FEED_PORT: '0',
       BANK_OPS_PORT_BASE: '0',
       // The machine runs many suites at once; the 80 ms production budget is for the benchmark.
       BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
@@ -209,6 +211,44 @@ describe('the bank in one process, driven by the corebank CLI', () => {
     expect(field(afterUnfreeze.json, 'authorization', 'responseStatus')).toBe('00');
     expect(field(afterUnfreeze.json, 'balance', 'available')).toBe('84.00');
   }, 90_000);
+
+  it("shows a payment on the demo card in the demo customer's feed (authorization → bus → enrichment → feed)", async () => {
+    const { ready } = running();
+    const { transactions, bearerToken } = ready.demoAccess;
+    expect(transactions).toBeDefined();
+    const paid = await corebank(running(), [
+      'pay',
+      ready.demoCardToken,
+      '7.77',
+      '--merchant',
+      'Pret A Manger',
+      '--mcc',
+      '5812',
+    ]);
+    expect(field(paid.json, 'authorization', 'responseStatus')).toBe('00');
+    // The feed is eventually consistent with the decision: poll, bounded.
+    const deadlineMs = Date.now() + 20_000;
+    let items: readonly Record<string, unknown>[] = [];
+    while (Date.now() < deadlineMs) {
+      const response = await fetch(String(transactions), {
+        headers: { authorization: `Bearer ${String(bearerToken)}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(response.status).toBe(200);
+      items = ((await response.json()) as { transactions: Record<string, unknown>[] }).transactions;
+      if (items.some((item) => item['amount'] === -777)) {
+        break;
+      }
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
+    }
+    expect(items).toContainEqual(
+      expect.objectContaining({ amount: -777, currency: 'GBP', account_id: ready.demoAccountId }),
+    );
+    const unauthenticated = await fetch(String(transactions), {
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(unauthenticated.status).toBe(401);
+  }, 60_000);
 
   it('refuses a malformed amount as a usage error without sending anything', async () => {
     const result = await corebank(running(), ['pay', running().ready.demoCardToken, '12.5.0']);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -55,12 +56,15 @@ export async function startBank(
   await mkdir(dirname(sharedEventBusPath(config)), { recursive: true });
   const started: StartedService[] = [];
   const grpcAddresses = new Map<string, string>();
+  // Per start: demo tokens are issued by this process and die with it, so no secret is stored.
+  const customerTokenSecret = randomBytes(32).toString('base64url');
   try {
     for (const [index, definition] of services.entries()) {
       await mkdir(join(config.BANK_DATA_DIR, definition.name), { recursive: true });
       const service = await definition.start({
         config,
         workerId: config.BANK_WORKER_ID_BASE + index,
+        customerTokenSecret,
         grpcAddressOf: (name) => {
           const address = grpcAddresses.get(name);
           if (address === undefined) {

@@ -1,4 +1,5 @@
 import { isPlatformError } from '@corebank/platform-errors';
+import { parseSnowflake } from '@corebank/platform-ids';
 
 import { type CardsClient, expiryMonthThreeYearsFrom } from './cards-client';
 
@@ -11,6 +12,8 @@ export interface DemoCustomerPlan {
 export interface DemoCustomer {
   readonly accountId: string;
   readonly cardToken: string;
+  /** RFC 3339: account ids are snowflakes, whose time is when the account was opened. */
+  readonly openedAt: string;
   /** False when the card already existed (a restart on the same data): nothing was written. */
   readonly seededNow: boolean;
 }
@@ -34,7 +37,7 @@ export async function seedDemoCustomer(
 ): Promise<DemoCustomer> {
   const existing = await findCard(cards, plan.cardToken);
   if (existing !== undefined) {
-    return { accountId: existing.accountId, cardToken: existing.token, seededNow: false };
+    return demoCustomer(existing.accountId, existing.token, false);
   }
   const account = await cards.call('openAccount', {
     idempotencyKey: OPEN_ACCOUNT_KEY,
@@ -58,7 +61,12 @@ export async function seedDemoCustomer(
     product: undefined,
     controls: undefined,
   });
-  return { accountId: card.accountId, cardToken: card.token, seededNow: true };
+  return demoCustomer(card.accountId, card.token, true);
+}
+
+function demoCustomer(accountId: string, cardToken: string, seededNow: boolean): DemoCustomer {
+  const openedAt = new Date(parseSnowflake(accountId).timestampMs).toISOString();
+  return { accountId, cardToken, openedAt, seededNow };
 }
 
 async function findCard(cards: CardsClient, token: string) {
