@@ -10,6 +10,7 @@ import {
 import type { EnvelopeFields } from '../support/get-transaction-envelope';
 import { getTransactionEnvelope } from '../support/get-transaction-envelope';
 import { parseGetTransactionReply } from '../support/soap-reply';
+import { validateRepliesAgainstWsdl } from '../support/wsdl-schema-validation';
 
 // Decide messages through the real SOAP endpoint (CARD-PROCESSOR.md §11): ledger, authorization
 // and card-gateway run as child processes once for this file; each scenario opens its own
@@ -362,7 +363,7 @@ describe('A32 a well-formed authorization with unusable business data', () => {
 });
 
 describe('A34 the reply has the exact shape the processor requires', () => {
-  it('GetTransactionResponse in http://tempuri.org/, every WSDL result field in order, no null', async () => {
+  it('GetTransactionResponse in http://tempuri.org/, every WSDL result field in order, no null, schema-valid (lxml)', async () => {
     const wsdl = await services.getWsdl();
     expect(wsdl.status).toBe(200);
     const sequence = /name="EndpointResponse52"[\s\S]*?<\/xs:sequence>/.exec(wsdl.body)?.[0] ?? '';
@@ -371,12 +372,20 @@ describe('A34 the reply has the exact shape the processor requires', () => {
     );
     expect(wsdlFields).toHaveLength(10);
     const card = await services.openCard();
-    const replies = [
-      await send(purchase(card, 1250n)),
-      await send(purchase(card, 50_000n)),
-      await send(purchase(undefined, 100n)),
-      await send(purchase(card, 100n, { Bill_Amt: 'NaN' })),
-    ];
+    const messages = {
+      approved: purchase(card, 1250n),
+      declined: purchase(card, 50_000n),
+      unknownCard: purchase(undefined, 100n),
+      formatError: purchase(card, 100n, { Bill_Amt: 'NaN' }),
+      presentment: purchase(card, 1250n, { MTID: '05  ', Txn_Type: 'P' }),
+    };
+    const bodies: Record<string, string> = {};
+    for (const [name, fields] of Object.entries(messages)) {
+      const response = await services.post(getTransactionEnvelope(fields));
+      expect(response.status).toBe(200);
+      bodies[name] = response.body;
+    }
+    const replies = Object.values(bodies).map(parseGetTransactionReply);
     for (const reply of replies) {
       expect(reply.responseElement).toMatchObject({
         localName: 'GetTransactionResponse',
@@ -396,6 +405,16 @@ describe('A34 the reply has the exact shape the processor requires', () => {
     }
     expect(replies[0]).toMatchObject({ curBalance: '100.00', avlBalance: '87.50' });
     expect(replies[3]?.curBalance).toMatch(/^-?\d+(\.\d{2})?$/);
+    const verdicts = await validateRepliesAgainstWsdl(wsdl.body, bodies);
+    expect(Object.keys(verdicts).sort()).toEqual(Object.keys(messages).sort());
+    for (const [name, verdict] of Object.entries(verdicts)) {
+      expect({ name, ...verdict }).toEqual({
+        name,
+        tag: '{http://tempuri.org/}GetTransactionResponse',
+        valid: true,
+        errors: '',
+      });
+    }
   });
 });
 
