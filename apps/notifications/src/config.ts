@@ -179,6 +179,7 @@ const webPushSectionSchema = z
     WEB_PUSH_SUBJECT: envString().optional(),
     WEB_PUSH_VAPID_PUBLIC_KEY: envString().optional(),
     WEB_PUSH_VAPID_PRIVATE_KEY: envString().optional(),
+    WEB_PUSH_CA_PATH: envString().optional(),
     NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
   })
   .transform((env, context): WebPushSettings | undefined => {
@@ -195,12 +196,15 @@ const webPushSectionSchema = z
       });
       return z.NEVER;
     }
-    return {
+    const settings: WebPushSettings = {
       subject,
       vapidPublicKey: publicKey,
       vapidPrivateKey: privateKey,
       requestTimeoutMs: env.NOTIFICATIONS_PROVIDER_TIMEOUT_MS,
     };
+    return env.WEB_PUSH_CA_PATH === undefined
+      ? settings
+      : { ...settings, caPem: readTextFile(env.WEB_PUSH_CA_PATH, context, 'WEB_PUSH_CA_PATH') };
   });
 
 /** In-process locks unless LOCKS_ENGINE=etcd (then ETCD_ENDPOINTS is required). */

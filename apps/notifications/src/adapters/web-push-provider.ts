@@ -1,3 +1,5 @@
+import { Agent } from 'node:https';
+
 import { sendNotification, WebPushError } from 'web-push';
 
 import type { PushNotification } from '../domain/push-content';
@@ -9,6 +11,8 @@ export interface WebPushSettings {
   readonly vapidPublicKey: string;
   readonly vapidPrivateKey: string;
   readonly requestTimeoutMs: number;
+  /** Extra trusted CA (PEM) for a private test push service; production uses the system roots. */
+  readonly caPem?: string;
 }
 
 export interface WebPushSubscription {
@@ -23,10 +27,14 @@ function topicFor(collapseId: string): string {
 
 /** Web Push (RFC 8030/8291/8292) through the web-push library, VAPID-signed. */
 export class WebPushProvider {
+  private readonly agent: Agent | undefined;
+
   constructor(
     private readonly settings: WebPushSettings,
     private readonly nowMs: () => number,
-  ) {}
+  ) {
+    this.agent = settings.caPem === undefined ? undefined : new Agent({ ca: settings.caPem });
+  }
 
   async send(
     subscription: WebPushSubscription,
@@ -46,6 +54,7 @@ export class WebPushProvider {
           topic: topicFor(notification.collapseId),
           urgency: 'high',
           timeout: this.settings.requestTimeoutMs,
+          ...(this.agent === undefined ? {} : { agent: this.agent }),
           vapidDetails: {
             subject: this.settings.subject,
             publicKey: this.settings.vapidPublicKey,
