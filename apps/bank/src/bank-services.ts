@@ -1,10 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+
+import { SignJWT } from 'jose';
 
 import { bootstrap as bootstrapAuthorization } from '@corebank/authorization-service';
 import { bootstrap as bootstrapCardGateway } from '@corebank/card-gateway-service';
 import { bootstrap as bootstrapFeed, issueHs256Token } from '@corebank/feed-service';
 import { bootstrap as bootstrapLedger } from '@corebank/ledger-service';
 import { bootstrap as bootstrapMerchantEnrichment } from '@corebank/merchant-enrichment-service';
+import { bootstrap as bootstrapNotifications } from '@corebank/notifications-service';
 import { loadConfig, loadConfigSections } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
@@ -20,7 +24,7 @@ export interface StartedService {
   /** Human-readable endpoints for the start-up banner, e.g. `{ grpc: '127.0.0.1:50051' }`. */
   readonly endpoints: Readonly<Record<string, string>>;
   /** What the demo customer needs to use this service (e.g. a bearer token), for the banner. */
-  readonly demoAccess?: (demo: DemoCustomer) => Readonly<Record<string, string>>;
+  readonly demoAccess?: (demo: DemoCustomer) => Promise<Readonly<Record<string, string>>>;
   /** Drains and stops the service; the bank calls it once, in reverse start order. */
   close(): Promise<void>;
 }
@@ -266,18 +270,76 @@ const feed: BankServiceDefinition = {
     return {
       name: 'feed',
       endpoints: { api, ops: `http://${address(config, running.opsPort)}` },
-      demoAccess: (demo) => ({
-        transactions: `${api}/transactions?account_id=${demo.accountId}`,
-        feedStream: `${api}/accounts/${demo.accountId}/feed/stream`,
-        bearerToken: issueHs256Token(customerTokenSecret, {
-          customerId: 'bank-demo',
-          accounts: [
-            { id: demo.accountId, description: 'Demo current account', created: demo.openedAt },
-          ],
-          issuer: CUSTOMER_TOKEN_ISSUER,
-          nowMs: Date.now(),
-          ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+      demoAccess: (demo) =>
+        Promise.resolve({
+          transactions: `${api}/transactions?account_id=${demo.accountId}`,
+          feedStream: `${api}/accounts/${demo.accountId}/feed/stream`,
+          bearerToken: issueHs256Token(customerTokenSecret, {
+            customerId: 'bank-demo',
+            accounts: [
+              { id: demo.accountId, description: 'Demo current account', created: demo.openedAt },
+            ],
+            issuer: CUSTOMER_TOKEN_ISSUER,
+            nowMs: Date.now(),
+            ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+          }),
         }),
+      close: () => running.close(),
+    };
+  },
+};
+
+const notifications: BankServiceDefinition = {
+  name: 'notifications',
+  async start({ config, workerId }) {
+    const { store, ids } = platformSections(config, 'notifications', workerId);
+    // Per start, like the feed's secret: this process signs the demo's tokens and nothing else.
+    const tokenKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const running = await bootstrapNotifications({
+      store,
+      ids,
+      bus: sharedEventBus(config),
+      locks: { engine: 'in-process' },
+      // No push provider credentials on a laptop: pushes are not sent; webhooks are.
+      apns: undefined,
+      fcm: undefined,
+      webPush: undefined,
+      notifications: {
+        NOTIFICATIONS_HTTP_HOST: config.BANK_HOST,
+        NOTIFICATIONS_HTTP_PORT: config.BANK_NOTIFICATIONS_PORT,
+        AUTH_JWT_PUBLIC_KEY_PEM: tokenKeys.publicKey
+          .export({ type: 'spki', format: 'pem' })
+          .toString(),
+        AUTH_JWT_ALGORITHM: 'ES256',
+        AUTH_JWT_LEEWAY_SECONDS: 30,
+        NOTIFICATIONS_GROUP_ID: 'notifications',
+        NOTIFICATION_TTL_MS: 60_000,
+        NOTIFICATIONS_PUSH_ATTEMPTS_MAX: 5,
+        NOTIFICATIONS_WEBHOOK_ATTEMPTS_MAX: 5,
+        NOTIFICATIONS_BACKOFF_INITIAL_MS: 200,
+        NOTIFICATIONS_BACKOFF_MAX_MS: 5_000,
+        NOTIFICATIONS_LOCK_TTL_MS: 10_000,
+        NOTIFICATIONS_LOCK_WAIT_TIMEOUT_MS: 30_000,
+        NOTIFICATIONS_DELIVERY_ATTEMPTS_MAX: 10,
+        NOTIFICATIONS_PROVIDER_TIMEOUT_MS: 5_000,
+        // The demo's webhook receivers are local http servers.
+        NOTIFICATIONS_WEBHOOK_HTTP_ALLOWED: true,
+        NOTIFICATIONS_REQUEST_BODY_BYTES_MAX: 16_384,
+      },
+    });
+    const api = `http://${address(config, running.httpPort)}`;
+    return {
+      name: 'notifications',
+      endpoints: { api },
+      demoAccess: async (demo) => ({
+        notificationsApi: api,
+        notificationsBearerToken: await new SignJWT({ accounts: [demo.accountId] })
+          .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+          .setSubject('bank-demo')
+          .setIssuer(CUSTOMER_TOKEN_ISSUER)
+          .setIssuedAt()
+          .setExpirationTime(`${DEMO_TOKEN_TTL_SECONDS}s`)
+          .sign(tokenKeys.privateKey),
       }),
       close: () => running.close(),
     };
@@ -294,4 +356,5 @@ export const BANK_SERVICES: readonly BankServiceDefinition[] = [
   cardGateway,
   merchantEnrichment,
   feed,
+  notifications,
 ];

@@ -41,6 +41,7 @@ function startBankProcess(dataDir: string): Promise<RunningBankProcess> {
       BANK_AUTHORIZATION_GRPC_PORT: '0',
       BANK_SOAP_PORT: '0',
       BANK_FEED_PORT: '0',
+      BANK_NOTIFICATIONS_PORT: '0',
       BANK_OPS_PORT_BASE: '0',
       // The machine runs many suites at once; the 80 ms production budget is for the benchmark.
       BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
@@ -164,7 +165,14 @@ describe('the bank in one process, driven by the corebank CLI', () => {
   it('starts every service and seeds a funded demo customer on the first start', async () => {
     const { ready } = running();
     expect(ready.services).toEqual(
-      expect.arrayContaining(['ledger', 'authorization', 'card-gateway', 'merchant-enrichment']),
+      expect.arrayContaining([
+        'ledger',
+        'authorization',
+        'card-gateway',
+        'merchant-enrichment',
+        'feed',
+        'notifications',
+      ]),
     );
     expect(ready.demoSeededNow).toBe(true);
     const balance = await corebank(running(), ['account', 'balance', ready.demoAccountId]);
@@ -249,6 +257,22 @@ describe('the bank in one process, driven by the corebank CLI', () => {
     });
     expect(unauthenticated.status).toBe(401);
   }, 60_000);
+
+  it('lets the demo customer list its webhooks on notifications with the printed token', async () => {
+    const { ready } = running();
+    const { notificationsApi, notificationsBearerToken } = ready.demoAccess;
+    const url = `${String(notificationsApi)}/webhooks?account_id=${ready.demoAccountId}`;
+    const listed = await fetch(url, {
+      headers: { authorization: `Bearer ${String(notificationsBearerToken)}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(listed.status).toBe(200);
+    const refused = await fetch(url, {
+      headers: { authorization: `Bearer ${String(ready.demoAccess['bearerToken'])}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(refused.status).toBe(401);
+  }, 30_000);
 
   it('refuses a malformed amount as a usage error without sending anything', async () => {
     const result = await corebank(running(), ['pay', running().ready.demoCardToken, '12.5.0']);

@@ -18,6 +18,8 @@ const SEED_CALL_TIMEOUT_MS = 10_000;
 export interface RunningBank {
   readonly services: readonly StartedService[];
   readonly demo: DemoCustomer;
+  /** What each service gives the demo customer (URLs, bearer tokens), merged. */
+  readonly demoAccess: Readonly<Record<string, string>>;
   /** authorization's CardService (the CLI's `--cards` target). */
   readonly cardsAddress: string;
   /** Stops every service in reverse start order, each draining its own work. */
@@ -99,9 +101,14 @@ export async function startBank(
     } finally {
       cards.close();
     }
+    const demoAccess: Record<string, string> = {};
+    for (const service of started) {
+      Object.assign(demoAccess, (await service.demoAccess?.(demo)) ?? {});
+    }
     return {
       services: started,
       demo,
+      demoAccess,
       cardsAddress,
       close: () => closeInReverse(started, report),
     };

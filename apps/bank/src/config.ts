@@ -23,6 +23,8 @@ export const bankConfigSchema = z.object({
   BANK_SOAP_PORT: envInteger({ default: 8080, min: 0, max: 65_535 }),
   BANK_SOAP_PATH: envString({ default: '/ehi' }),
   BANK_FEED_PORT: envInteger({ default: 8081, min: 0, max: 65_535 }),
+  /** Device and webhook registration (notifications' own API). */
+  BANK_NOTIFICATIONS_PORT: envInteger({ default: 8082, min: 0, max: 65_535 }),
   /** Service n (in start order, from 0) serves /health and /metrics on base + 1 + n; 0: free ports. */
   BANK_OPS_PORT_BASE: envInteger({ default: 9460, min: 0, max: 65_000 }),
   /** wsdl/ of this repository, relative to the working directory (`npm start` runs at the root). */

@@ -28,11 +28,7 @@ function printWhereEverythingIs(bank: RunningBank, config: BankConfig): void {
     `  demo customer        account ${bank.demo.accountId}, card token ${bank.demo.cardToken}` +
       (bank.demo.seededNow ? ' (seeded now)' : ' (from earlier start)'),
   );
-  const demoAccess = Object.assign(
-    {},
-    ...bank.services.map((service) => service.demoAccess?.(bank.demo) ?? {}),
-  ) as Record<string, string>;
-  for (const [key, value] of Object.entries(demoAccess)) {
+  for (const [key, value] of Object.entries(bank.demoAccess)) {
     writeLine(`  demo ${key.padEnd(15)} ${value}`);
   }
   writeLine(`  try                  npx corebank pay ${bank.demo.cardToken} 12.50`);
@@ -48,7 +44,7 @@ function printWhereEverythingIs(bank: RunningBank, config: BankConfig): void {
       demoAccountId: bank.demo.accountId,
       demoCardToken: bank.demo.cardToken,
       demoSeededNow: bank.demo.seededNow,
-      demoAccess,
+      demoAccess: bank.demoAccess,
     }),
   );
 }
