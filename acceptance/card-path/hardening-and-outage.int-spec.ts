@@ -276,44 +276,38 @@ describe('A33 the ledger goes down', () => {
     await expectBalances(card, 10_000n, 8_750n);
   });
 
-  // KNOWN DEFECT (reported to the lead): on a failed notification the gateway answers 96 + Ack 0
-  // and then sends VoidUnconfirmedDecision(96) for it as for a decide message; authorization
-  // records that TXn_ID as answered 96, so the processor's re-send after recovery is replayed as
-  // 96 with Ack 1 and the presentment is never posted. `it.failing` keeps the scenario running
-  // with the right expectations; it turns red the day the defect is fixed: then make it `it`.
-  it.failing(
-    'a presentment gets 96 + Ack 0 during the outage and posts exactly once after recovery',
-    async () => {
-      const card = await services.openCard();
-      const auth = purchaseFields(services, card, 1250n);
-      expect((await send(auth)).responseStatus).toBe('00');
-      const clearing = purchaseFields(services, card, 0n, {
-        MTID: '05  ',
-        Txn_Type: 'P',
-        Bill_Amt: '-12.5000',
-        Txn_Amt: '12.5000',
-        traceid_lifecycle: auth.traceid_lifecycle,
-      });
-      await services.killLedger();
-      try {
-        expect(await send(clearing)).toMatchObject({ responseStatus: '96', acknowledgement: '0' });
-      } finally {
-        await services.restartLedger();
-      }
-      // The processor re-sends an unacknowledged message; the service's ledger channel
-      // reconnects with backoff, so allow a bounded number of re-sends.
-      let reply = await send(clearing);
-      for (let attempt = 1; attempt <= 40 && reply.acknowledgement !== '1'; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        reply = await send(clearing);
-      }
-      expect(reply).toMatchObject({ responseStatus: '00', acknowledgement: '1' });
-      expect(await send(clearing)).toMatchObject({ responseStatus: '00', acknowledgement: '1' });
-      await expectBalances(card, 8_750n, 8_750n);
-      const settled = await services.eventsFor(clearing.TXn_ID ?? '');
-      expect(settled.map((event) => event.type)).toEqual(['authorization.transaction.settled.v1']);
-    },
-  );
+  // The gateway voids only decide messages: a notification answered 96 + Ack 0 must stay open
+  // so the processor's re-send posts it once the ledger is back.
+  it('a presentment gets 96 + Ack 0 during the outage and posts exactly once after recovery', async () => {
+    const card = await services.openCard();
+    const auth = purchaseFields(services, card, 1250n);
+    expect((await send(auth)).responseStatus).toBe('00');
+    const clearing = purchaseFields(services, card, 0n, {
+      MTID: '05  ',
+      Txn_Type: 'P',
+      Bill_Amt: '-12.5000',
+      Txn_Amt: '12.5000',
+      traceid_lifecycle: auth.traceid_lifecycle,
+    });
+    await services.killLedger();
+    try {
+      expect(await send(clearing)).toMatchObject({ responseStatus: '96', acknowledgement: '0' });
+    } finally {
+      await services.restartLedger();
+    }
+    // The processor re-sends an unacknowledged message; the service's ledger channel
+    // reconnects with backoff, so allow a bounded number of re-sends.
+    let reply = await send(clearing);
+    for (let attempt = 1; attempt <= 40 && reply.acknowledgement !== '1'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      reply = await send(clearing);
+    }
+    expect(reply).toMatchObject({ responseStatus: '00', acknowledgement: '1' });
+    expect(await send(clearing)).toMatchObject({ responseStatus: '00', acknowledgement: '1' });
+    await expectBalances(card, 8_750n, 8_750n);
+    const settled = await services.eventsFor(clearing.TXn_ID ?? '');
+    expect(settled.map((event) => event.type)).toEqual(['authorization.transaction.settled.v1']);
+  });
 });
 
 // Runs last: it stops the services to read their logs and stores whole.

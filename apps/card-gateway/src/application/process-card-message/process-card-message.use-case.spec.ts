@@ -94,13 +94,13 @@ describe('ProcessCardMessageUseCase', () => {
     expect(authorization.voided).toEqual([{ txnId: '4816503021', answeredResponseCode: '91' }]);
   });
 
-  it('answers 96 with Acknowledgement 0 for a notification when authorization fails', async () => {
+  it('answers 96 with Acknowledgement 0 for a notification when authorization fails, and voids nothing so the re-send can post it', async () => {
     const authorization = new ScriptedAuthorization(unavailable);
     const sut = new ProcessCardMessageUseCase(authorization, new RecordingGatewayLog());
     const reply = await sut.execute(message({ MTID: '1240', Txn_Type: 'P', Proc_Code: '' }), 20);
     expect(reply).toMatchObject({ responseCode: '96', acknowledged: false });
     await sut.drainPendingVoids();
-    expect(authorization.voided).toEqual([{ txnId: '4816503021', answeredResponseCode: '96' }]);
+    expect(authorization.voided).toEqual([]);
   });
 
   it('logs an error, without card data, when the void fails after its retries', async () => {

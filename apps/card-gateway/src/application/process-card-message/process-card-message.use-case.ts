@@ -89,7 +89,11 @@ export class ProcessCardMessageUseCase {
       errorCode: code,
       responseCode,
     });
-    if (message.txnId !== '') {
+    // Only a decide message needs a void: the processor was told "declined" and never re-sends
+    // it, so a late hold would stay. A notification answered 96 + Ack 0 is re-sent, and its
+    // effects are keyed on TXn_ID, so a late commit is simply acknowledged on the re-send;
+    // voiding it would record 96 as its final answer and lose the presentment.
+    if (decide && message.txnId !== '') {
       this.voidInBackground(message.txnId, responseCode, code);
     }
     return {
