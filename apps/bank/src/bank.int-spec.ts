@@ -274,6 +274,27 @@ describe('the bank in one process, driven by the corebank CLI', () => {
     expect(refused.status).toBe(401);
   }, 30_000);
 
+  it('sends a bounded load burst with a progress bar on stderr and a summary on stdout', async () => {
+    const { ready } = running();
+    const result = await corebank(running(), [
+      'load',
+      '--count',
+      '6',
+      '--rate',
+      '20',
+      '--card',
+      ready.demoCardToken,
+      '--amount',
+      '0.10',
+      '--reverse',
+    ]);
+    expect(result.exitCode).toBe(0);
+    expect(result.json).toMatchObject({ sent: 6, failed: 0 });
+    const statuses = result.json['responseStatuses'] as Record<string, number>;
+    expect(Object.values(statuses).reduce((total, count) => total + count, 0)).toBe(6);
+    expect(result.stderr).toContain('100% 6/6');
+  }, 60_000);
+
   it('refuses a malformed amount as a usage error without sending anything', async () => {
     const result = await corebank(running(), ['pay', running().ready.demoCardToken, '12.5.0']);
     expect(result.exitCode).toBe(2);
