@@ -10,7 +10,8 @@ import { HS256_SECRET_BYTES_MIN, TOKEN_ALGORITHMS, type VerificationKey } from '
  */
 export const authConfigSchema = z
   .object({
-    AUTH_JWT_ALGORITHM: envEnum(TOKEN_ALGORITHMS),
+    /** ES256 by default: production tokens come from the identity service's private key. */
+    AUTH_JWT_ALGORITHM: envEnum(TOKEN_ALGORITHMS, { default: 'ES256' }),
     AUTH_JWT_HS256_SECRET: envString({ minLength: HS256_SECRET_BYTES_MIN }).optional(),
     AUTH_JWT_PUBLIC_KEY_PEM: envString().optional(),
     AUTH_JWT_ISSUER: envString({ default: 'corebank' }),
