@@ -160,16 +160,33 @@ export function processedFromJson(value: unknown): ProcessedMessage {
   return processedSchema.parse(value);
 }
 
-const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValueSchema),
-    z.record(jsonValueSchema),
-  ]),
-);
+/**
+ * What z.union of string/number/boolean/null/array/record accepts, checked directly: zod's union
+ * tries each option and builds issues for the misses, which made parsing an event envelope cost
+ * hundreds of microseconds and the outbox relay a tenth of the service's CPU. Values come from
+ * our own JSON column, so the recursion ends with the (finite) decoded document.
+ */
+function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') {
+    return true;
+  }
+  if (typeof value === 'number') {
+    return !Number.isNaN(value);
+  }
+  if (Array.isArray(value)) {
+    return value.every(isJsonValue);
+  }
+  if (typeof value === 'object') {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return (
+      (prototype === Object.prototype || prototype === null) &&
+      Object.values(value).every(isJsonValue)
+    );
+  }
+  return false;
+}
+
+const jsonValueSchema = z.custom<JsonValue>(isJsonValue, 'expected a JSON value');
 
 const envelopeSchema = z.object({
   id: z.string(),
