@@ -1100,12 +1100,17 @@ export class ProcessCardMessageUseCase {
             },
           }),
     };
+    // The ledger effects are already applied and the record does not change the ledger, so the
+    // balance read (a round trip to the ledger) overlaps the local commit instead of following it.
+    const balance = context === undefined ? undefined : this.balanceOf(context);
+    // If the commit fails first, its error is the one reported; the read's outcome is dropped.
+    balance?.catch(() => undefined);
     await this.dependencies.store.commit(commit);
     return {
       responseCode: outcome.responseCode,
       acknowledged: outcome.acknowledged,
       decisionId,
-      ...(context === undefined ? {} : { balance: await this.balanceOf(context) }),
+      ...(balance === undefined ? {} : { balance: await balance }),
     };
   }
 }
