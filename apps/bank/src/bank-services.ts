@@ -1,14 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-
-import { SignJWT } from 'jose';
 
 import { bootstrap as bootstrapAuthorization } from '@corebank/authorization-service';
 import { bootstrap as bootstrapCardGateway } from '@corebank/card-gateway-service';
-import { bootstrap as bootstrapFeed, issueHs256Token } from '@corebank/feed-service';
+import { bootstrap as bootstrapFeed } from '@corebank/feed-service';
 import { bootstrap as bootstrapLedger } from '@corebank/ledger-service';
 import { bootstrap as bootstrapMerchantEnrichment } from '@corebank/merchant-enrichment-service';
 import { bootstrap as bootstrapNotifications } from '@corebank/notifications-service';
+import { type AuthConfig, issueToken } from '@corebank/platform-auth';
 import { loadConfig, loadConfigSections } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
@@ -34,7 +32,10 @@ export interface BankStartContext {
   readonly config: BankConfig;
   /** Snowflake worker id of this service (distinct per service in this process). */
   readonly workerId: number;
-  /** HS256 key the feed verifies customer tokens with; the bank issues the demo's token. */
+  /**
+   * HS256 key every customer-facing API (feed, notifications) verifies bearer tokens with, so the
+   * one demo token the bank issues works on all of them.
+   */
   readonly customerTokenSecret: string;
   /** `host:port` of an already started service's gRPC server, by service name. */
   readonly grpcAddressOf: (serviceName: string) => string;
@@ -232,6 +233,15 @@ const merchantEnrichment: BankServiceDefinition = {
 const DEMO_TOKEN_TTL_SECONDS = 86_400;
 const CUSTOMER_TOKEN_ISSUER = 'corebank';
 
+/** The same `auth` section for every customer-facing API: one token works on all of them. */
+function customerAuthSection(customerTokenSecret: string): AuthConfig {
+  return {
+    key: { algorithm: 'HS256', secret: customerTokenSecret },
+    issuer: CUSTOMER_TOKEN_ISSUER,
+    clockSkewSeconds: 30,
+  };
+}
+
 const feed: BankServiceDefinition = {
   name: 'feed',
   async start({ config, workerId, grpcAddressOf, customerTokenSecret }) {
@@ -245,10 +255,6 @@ const feed: BankServiceDefinition = {
         FEED_HTTP_PORT: config.BANK_FEED_PORT,
         FEED_OPS_HTTP_PORT: opsSection(config, workerId).OPS_HTTP_PORT,
         FEED_HEALTH_CHECK_TIMEOUT_MS: 1_000,
-        FEED_AUTH_ALGORITHM: 'HS256',
-        FEED_AUTH_HS256_SECRET: customerTokenSecret,
-        FEED_AUTH_ISSUER: CUSTOMER_TOKEN_ISSUER,
-        FEED_AUTH_CLOCK_SKEW_SECONDS: 30,
         FEED_GROUP_ID: 'feed',
         FEED_DELIVERY_ATTEMPTS_MAX: 5,
         FEED_BACKOFF_INITIAL_MS: 50,
@@ -263,8 +269,8 @@ const feed: BankServiceDefinition = {
         FEED_SPEND_DAY_START_HOUR: 4,
         FEED_SPEND_TODAY_ITEMS_MAX: 1_000,
         FEED_LOG_LEVEL: 'warn',
-        tokenKey: { algorithm: 'HS256', secret: customerTokenSecret },
       },
+      auth: customerAuthSection(customerTokenSecret),
     });
     const api = `http://${address(config, running.httpPort)}`;
     return {
@@ -274,15 +280,19 @@ const feed: BankServiceDefinition = {
         Promise.resolve({
           transactions: `${api}/transactions?account_id=${demo.accountId}`,
           feedStream: `${api}/accounts/${demo.accountId}/feed/stream`,
-          bearerToken: issueHs256Token(customerTokenSecret, {
-            customerId: 'bank-demo',
-            accounts: [
-              { id: demo.accountId, description: 'Demo current account', created: demo.openedAt },
-            ],
-            issuer: CUSTOMER_TOKEN_ISSUER,
-            nowMs: Date.now(),
-            ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
-          }),
+          // The one demo token: notifications verifies it with the same auth section.
+          bearerToken: issueToken(
+            {
+              customerId: 'bank-demo',
+              accounts: [
+                { id: demo.accountId, description: 'Demo current account', created: demo.openedAt },
+              ],
+              issuer: CUSTOMER_TOKEN_ISSUER,
+              nowMs: Date.now(),
+              ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+            },
+            { algorithm: 'HS256', secret: customerTokenSecret },
+          ),
         }),
       close: () => running.close(),
     };
@@ -291,10 +301,8 @@ const feed: BankServiceDefinition = {
 
 const notifications: BankServiceDefinition = {
   name: 'notifications',
-  async start({ config, workerId }) {
+  async start({ config, workerId, customerTokenSecret }) {
     const { store, ids } = platformSections(config, 'notifications', workerId);
-    // Per start, like the feed's secret: this process signs the demo's tokens and nothing else.
-    const tokenKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const running = await bootstrapNotifications({
       store,
       ids,
@@ -307,11 +315,6 @@ const notifications: BankServiceDefinition = {
       notifications: {
         NOTIFICATIONS_HTTP_HOST: config.BANK_HOST,
         NOTIFICATIONS_HTTP_PORT: config.BANK_NOTIFICATIONS_PORT,
-        AUTH_JWT_PUBLIC_KEY_PEM: tokenKeys.publicKey
-          .export({ type: 'spki', format: 'pem' })
-          .toString(),
-        AUTH_JWT_ALGORITHM: 'ES256',
-        AUTH_JWT_LEEWAY_SECONDS: 30,
         NOTIFICATIONS_GROUP_ID: 'notifications',
         NOTIFICATION_TTL_MS: 60_000,
         NOTIFICATIONS_PUSH_ATTEMPTS_MAX: 5,
@@ -326,21 +329,14 @@ const notifications: BankServiceDefinition = {
         NOTIFICATIONS_WEBHOOK_HTTP_ALLOWED: true,
         NOTIFICATIONS_REQUEST_BODY_BYTES_MAX: 16_384,
       },
+      auth: customerAuthSection(customerTokenSecret),
     });
     const api = `http://${address(config, running.httpPort)}`;
     return {
       name: 'notifications',
       endpoints: { api },
-      demoAccess: async (demo) => ({
-        notificationsApi: api,
-        notificationsBearerToken: await new SignJWT({ accounts: [demo.accountId] })
-          .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-          .setSubject('bank-demo')
-          .setIssuer(CUSTOMER_TOKEN_ISSUER)
-          .setIssuedAt()
-          .setExpirationTime(`${DEMO_TOKEN_TTL_SECONDS}s`)
-          .sign(tokenKeys.privateKey),
-      }),
+      // The feed's bearerToken works here too: both verify with customerAuthSection.
+      demoAccess: () => Promise.resolve({ notificationsApi: api }),
       close: () => running.close(),
     };
   },

@@ -258,17 +258,22 @@ describe('the bank in one process, driven by the corebank CLI', () => {
     expect(unauthenticated.status).toBe(401);
   }, 60_000);
 
-  it('lets the demo customer list its webhooks on notifications with the printed token', async () => {
+  it('lets the demo customer list its webhooks on notifications with the one printed token', async () => {
     const { ready } = running();
-    const { notificationsApi, notificationsBearerToken } = ready.demoAccess;
+    const { notificationsApi, bearerToken } = ready.demoAccess;
+    expect(Object.keys(ready.demoAccess).filter((key) => /token/i.test(key))).toEqual([
+      'bearerToken',
+    ]);
     const url = `${String(notificationsApi)}/webhooks?account_id=${ready.demoAccountId}`;
     const listed = await fetch(url, {
-      headers: { authorization: `Bearer ${String(notificationsBearerToken)}` },
+      headers: { authorization: `Bearer ${String(bearerToken)}` },
       signal: AbortSignal.timeout(5_000),
     });
     expect(listed.status).toBe(200);
+    const [header, payload, signature = ''] = String(bearerToken).split('.');
+    const tampered = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
     const refused = await fetch(url, {
-      headers: { authorization: `Bearer ${String(ready.demoAccess['bearerToken'])}` },
+      headers: { authorization: `Bearer ${tampered}` },
       signal: AbortSignal.timeout(5_000),
     });
     expect(refused.status).toBe(401);

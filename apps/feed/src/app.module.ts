@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { TokenVerifier } from '@corebank/platform-auth';
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
 import {
   createEventBus,
@@ -50,7 +51,6 @@ import { ACCOUNT_BALANCES, type AccountBalances } from './ports/account-balances
 import { FEED_ITEM_STORE, type FeedItemStore } from './ports/feed-item-store.port';
 import { enrichedTransactionsHandler } from './transport/bus/enriched-transactions.consumer';
 import { FeedMetrics } from './transport/feed-metrics';
-import { BearerTokenVerifier } from './transport/http/bearer-token';
 import { FeedHttpServer } from './transport/http/feed-http-server';
 import { OpsHttpServer } from './transport/http/ops-http-server';
 
@@ -328,11 +328,7 @@ export class AppModule {
                 updateMetadata,
                 postBasicItem,
                 getBalance,
-                verifier: new BearerTokenVerifier(
-                  config.feed.tokenKey,
-                  config.feed.FEED_AUTH_ISSUER,
-                  config.feed.FEED_AUTH_CLOCK_SKEW_SECONDS,
-                ),
+                verifier: new TokenVerifier({ ...config.auth, clock }),
                 clock,
                 logger,
                 metrics,

@@ -11,75 +11,46 @@ import {
 } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
+import { authConfigSchema } from '@corebank/platform-auth';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
 import { isKnownTimeZone } from './application/get-balance/spend-day';
-import type { TokenKey } from './transport/http/bearer-token';
 
 /**
- * The feed service's configuration, validated once at boot (STYLE §7). The token key is a secret
- * or a public key and has no default: HS256 needs FEED_AUTH_HS256_SECRET, ES256 needs
- * FEED_AUTH_ES256_PUBLIC_KEY_PEM.
+ * The feed service's configuration, validated once at boot (STYLE §7). Bearer tokens are the
+ * `auth` section (AUTH_JWT_*, @corebank/platform-auth), shared with every customer-facing API.
  */
-export const feedConfigSchema = z
-  .object({
-    FEED_HTTP_HOST: envString({ default: '127.0.0.1' }),
-    /** 0 picks a free port (returned by bootstrap). */
-    FEED_HTTP_PORT: envInteger({ min: 0, max: 65_535 }),
-    /** Metrics and health (/metrics, /health/live, /health/ready); 0 picks a free port. */
-    FEED_OPS_HTTP_PORT: envInteger({ default: 0, min: 0, max: 65_535 }),
-    FEED_HEALTH_CHECK_TIMEOUT_MS: envMilliseconds({ default: 1_000, min: 10, max: 10_000 }),
-    FEED_AUTH_ALGORITHM: envEnum(['HS256', 'ES256']),
-    FEED_AUTH_HS256_SECRET: envString({ minLength: 32 }).optional(),
-    FEED_AUTH_ES256_PUBLIC_KEY_PEM: envString().optional(),
-    FEED_AUTH_ISSUER: envString({ default: 'corebank' }),
-    FEED_AUTH_CLOCK_SKEW_SECONDS: envInteger({ default: 30, min: 0, max: 300 }),
-    /** The consumer group on enrichment.transactions.v1. */
-    FEED_GROUP_ID: envString({ default: 'feed' }),
-    FEED_DELIVERY_ATTEMPTS_MAX: envInteger({ default: 5, min: 1, max: 50 }),
-    FEED_BACKOFF_INITIAL_MS: envMilliseconds({ default: 50, min: 1, max: 10_000 }),
-    FEED_BACKOFF_MAX_MS: envMilliseconds({ default: 1_000, min: 1, max: 60_000 }),
-    FEED_REQUEST_BODY_BYTES_MAX: envInteger({ default: 65_536, min: 1_024, max: 1_048_576 }),
-    FEED_SSE_HEARTBEAT_MS: envMilliseconds({ default: 15_000, min: 10, max: 300_000 }),
-    /** Events queued for one slow SSE client before it is disconnected (it resumes by Last-Event-ID). */
-    FEED_SSE_BUFFER_EVENTS_MAX: envInteger({ default: 256, min: 1, max: 10_000 }),
-    /** Items replayed after Last-Event-ID; a client further behind re-reads GET /transactions. */
-    FEED_SSE_RESUME_ITEMS_MAX: envInteger({ default: 100, min: 1, max: 1_000 }),
-    /** host:port of the ledger's gRPC server (GET /balance). An endpoint: no default. */
-    FEED_LEDGER_GRPC_ADDRESS: envString(),
-    FEED_LEDGER_CALL_TIMEOUT_MS: envMilliseconds({ default: 500, min: 10, max: 30_000 }),
-    /** spend_today counts from FEED_SPEND_DAY_START_HOUR:00 in this IANA zone (Mondo: about 04:00 local). */
-    FEED_SPEND_TIME_ZONE: envString({ default: 'Europe/London' }).refine(
-      isKnownTimeZone,
-      'expected an IANA time zone',
-    ),
-    FEED_SPEND_DAY_START_HOUR: envInteger({ default: 4, min: 0, max: 23 }),
-    /** Transactions read to sum spend_today; bounds the work of one GET /balance. */
-    FEED_SPEND_TODAY_ITEMS_MAX: envInteger({ default: 1_000, min: 100, max: 10_000 }),
-    FEED_LOG_LEVEL: envEnum(['error', 'warn', 'info', 'debug'], { default: 'info' }),
-  })
-  .transform((env, context) => {
-    const key: TokenKey | undefined =
-      env.FEED_AUTH_ALGORITHM === 'HS256'
-        ? env.FEED_AUTH_HS256_SECRET === undefined
-          ? undefined
-          : { algorithm: 'HS256', secret: env.FEED_AUTH_HS256_SECRET }
-        : env.FEED_AUTH_ES256_PUBLIC_KEY_PEM === undefined
-          ? undefined
-          : { algorithm: 'ES256', publicKeyPem: env.FEED_AUTH_ES256_PUBLIC_KEY_PEM };
-    if (key === undefined) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path:
-          env.FEED_AUTH_ALGORITHM === 'HS256'
-            ? ['FEED_AUTH_HS256_SECRET']
-            : ['FEED_AUTH_ES256_PUBLIC_KEY_PEM'],
-        message: `required when FEED_AUTH_ALGORITHM=${env.FEED_AUTH_ALGORITHM}`,
-      });
-      return z.NEVER;
-    }
-    return { ...env, tokenKey: key };
-  });
+export const feedConfigSchema = z.object({
+  FEED_HTTP_HOST: envString({ default: '127.0.0.1' }),
+  /** 0 picks a free port (returned by bootstrap). */
+  FEED_HTTP_PORT: envInteger({ min: 0, max: 65_535 }),
+  /** Metrics and health (/metrics, /health/live, /health/ready); 0 picks a free port. */
+  FEED_OPS_HTTP_PORT: envInteger({ default: 0, min: 0, max: 65_535 }),
+  FEED_HEALTH_CHECK_TIMEOUT_MS: envMilliseconds({ default: 1_000, min: 10, max: 10_000 }),
+  /** The consumer group on enrichment.transactions.v1. */
+  FEED_GROUP_ID: envString({ default: 'feed' }),
+  FEED_DELIVERY_ATTEMPTS_MAX: envInteger({ default: 5, min: 1, max: 50 }),
+  FEED_BACKOFF_INITIAL_MS: envMilliseconds({ default: 50, min: 1, max: 10_000 }),
+  FEED_BACKOFF_MAX_MS: envMilliseconds({ default: 1_000, min: 1, max: 60_000 }),
+  FEED_REQUEST_BODY_BYTES_MAX: envInteger({ default: 65_536, min: 1_024, max: 1_048_576 }),
+  FEED_SSE_HEARTBEAT_MS: envMilliseconds({ default: 15_000, min: 10, max: 300_000 }),
+  /** Events queued for one slow SSE client before it is disconnected (it resumes by Last-Event-ID). */
+  FEED_SSE_BUFFER_EVENTS_MAX: envInteger({ default: 256, min: 1, max: 10_000 }),
+  /** Items replayed after Last-Event-ID; a client further behind re-reads GET /transactions. */
+  FEED_SSE_RESUME_ITEMS_MAX: envInteger({ default: 100, min: 1, max: 1_000 }),
+  /** host:port of the ledger's gRPC server (GET /balance). An endpoint: no default. */
+  FEED_LEDGER_GRPC_ADDRESS: envString(),
+  FEED_LEDGER_CALL_TIMEOUT_MS: envMilliseconds({ default: 500, min: 10, max: 30_000 }),
+  /** spend_today counts from FEED_SPEND_DAY_START_HOUR:00 in this IANA zone (Mondo: about 04:00 local). */
+  FEED_SPEND_TIME_ZONE: envString({ default: 'Europe/London' }).refine(
+    isKnownTimeZone,
+    'expected an IANA time zone',
+  ),
+  FEED_SPEND_DAY_START_HOUR: envInteger({ default: 4, min: 0, max: 23 }),
+  /** Transactions read to sum spend_today; bounds the work of one GET /balance. */
+  FEED_SPEND_TODAY_ITEMS_MAX: envInteger({ default: 1_000, min: 100, max: 10_000 }),
+  FEED_LOG_LEVEL: envEnum(['error', 'warn', 'info', 'debug'], { default: 'info' }),
+});
 
 /** Embedded (SQLite log) unless KAFKA_BROKERS is set. */
 const busSectionSchema = z
@@ -102,6 +73,7 @@ export function loadFeedConfig(env: EnvRecord = process.env) {
   return loadConfigSections(
     {
       feed: feedConfigSchema,
+      auth: authConfigSchema,
       store: storeConfigSchema({ sqlitePath: 'data/feed.db' }),
       ids: idsConfigSchema,
       bus: busSectionSchema,

@@ -5,11 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule, FeedHttp, type FeedOverrides } from './app.module';
 import { type FeedConfig, loadFeedConfig } from './config';
 
-export {
-  issueHs256Token,
-  type CustomerAccount,
-  type DemoTokenRequest,
-} from './transport/http/bearer-token';
+export type { CustomerAccount } from '@corebank/platform-auth';
 export type { FeedOverrides } from './app.module';
 
 export interface RunningFeed {
@@ -22,8 +18,8 @@ export interface RunningFeed {
 
 /**
  * Starts the feed service in this process from a validated config; the `bank` app and the tests
- * use it to run the service in-process. The bank issues demo tokens with `issueHs256Token` and
- * the same FEED_AUTH_HS256_SECRET.
+ * use it to run the service in-process. Bearer tokens are @corebank/platform-auth's (the `auth`
+ * section): the bank issues one demo token with `issueToken` that every customer API accepts.
  */
 export async function bootstrap(
   config: FeedConfig,

@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 import {
@@ -13,6 +12,7 @@ import {
 } from '@nestjs/common';
 
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { TokenVerifier } from '@corebank/platform-auth';
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
 import {
   createEventBus,
@@ -288,9 +288,7 @@ export class AppModule {
           inject: [ManageRegistrationsUseCase, CLOCK],
           useFactory: (registrations: ManageRegistrationsUseCase, clock: Clock): Server => {
             const handler = new RegistrationHttpHandler(registrations, {
-              jwtPublicKey: createPublicKey(settings.AUTH_JWT_PUBLIC_KEY_PEM),
-              jwtAlgorithm: settings.AUTH_JWT_ALGORITHM,
-              jwtLeewaySeconds: settings.AUTH_JWT_LEEWAY_SECONDS,
+              verifier: new TokenVerifier({ ...config.auth, clock }),
               requestBodyBytesMax: settings.NOTIFICATIONS_REQUEST_BODY_BYTES_MAX,
               webhookHttpAllowed: settings.NOTIFICATIONS_WEBHOOK_HTTP_ALLOWED,
               nowMs: () => clock.nowMs(),

@@ -8,12 +8,12 @@ import {
   envInteger,
   envList,
   envMilliseconds,
-  envSeconds,
   envString,
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { authConfigSchema } from '@corebank/platform-auth';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import type { LocksConfig } from '@corebank/platform-locks';
 import { storeConfigSchema } from '@corebank/platform-storage';
@@ -39,15 +39,15 @@ function readTextFile(path: string, context: z.RefinementCtx, variable: string):
   }
 }
 
-/** Delivery rules, HTTP and auth. Secrets and endpoints have no defaults (STYLE §7). */
+/**
+ * Delivery rules and HTTP; customers' bearer tokens are the `auth` section (AUTH_JWT_*,
+ * @corebank/platform-auth), shared with every customer-facing API. Secrets and endpoints
+ * have no defaults (STYLE §7).
+ */
 export const notificationsConfigSchema = z.object({
   NOTIFICATIONS_HTTP_HOST: envString({ default: '0.0.0.0' }),
   /** 0 picks a free port (tests); bootstrap reports the bound one. */
   NOTIFICATIONS_HTTP_PORT: envInteger({ default: 8086, min: 0, max: 65_535 }),
-  /** SPKI PEM public key that verifies customers' bearer tokens (the feed's issuer key). */
-  AUTH_JWT_PUBLIC_KEY_PEM: envString({ minLength: 64 }),
-  AUTH_JWT_ALGORITHM: envEnum(['ES256', 'RS256'], { default: 'ES256' }),
-  AUTH_JWT_LEEWAY_SECONDS: envSeconds({ default: 30, min: 0, max: 300 }),
   NOTIFICATIONS_GROUP_ID: envString({ default: 'notifications' }),
   NOTIFICATION_TTL_MS: envMilliseconds({ default: 60_000, min: 1, max: 86_400_000 }),
   NOTIFICATIONS_PUSH_ATTEMPTS_MAX: envInteger({ default: 5, min: 1, max: 20 }),
@@ -250,6 +250,7 @@ export function loadNotificationsConfig(env: EnvRecord = process.env) {
   return loadConfigSections(
     {
       notifications: notificationsConfigSchema,
+      auth: authConfigSchema,
       apns: apnsSectionSchema,
       fcm: fcmSectionSchema,
       webPush: webPushSectionSchema,

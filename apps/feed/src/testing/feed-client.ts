@@ -1,4 +1,4 @@
-import { issueHs256Token } from '../transport/http/bearer-token';
+import { issueToken } from '@corebank/platform-auth';
 
 /** Test helpers: the environment of a feed on temp files, tokens and HTTP calls. */
 export const TEST_SECRET = 'test-secret-for-the-feed-api-0123456789';
@@ -12,8 +12,8 @@ export function feedEnvironment(
   return {
     FEED_LEDGER_GRPC_ADDRESS: ledgerAddress,
     FEED_HTTP_PORT: '0',
-    FEED_AUTH_ALGORITHM: 'HS256',
-    FEED_AUTH_HS256_SECRET: TEST_SECRET,
+    AUTH_JWT_ALGORITHM: 'HS256',
+    AUTH_JWT_HS256_SECRET: TEST_SECRET,
     FEED_SSE_HEARTBEAT_MS: '200',
     FEED_DELIVERY_ATTEMPTS_MAX: '3',
     FEED_LOG_LEVEL: 'warn',
@@ -29,17 +29,20 @@ export function tokenFor(
   accountIds: readonly string[],
   options: { secret?: string; ttlSeconds?: number; nowMs?: number } = {},
 ): string {
-  return issueHs256Token(options.secret ?? TEST_SECRET, {
-    customerId,
-    accounts: accountIds.map((id) => ({
-      id,
-      description: `${customerId}'s current account`,
-      created: '2026-11-01T00:00:00.000Z',
-    })),
-    issuer: TEST_ISSUER,
-    nowMs: options.nowMs ?? Date.now(),
-    ttlSeconds: options.ttlSeconds ?? 600,
-  });
+  return issueToken(
+    {
+      customerId,
+      accounts: accountIds.map((id) => ({
+        id,
+        description: `${customerId}'s current account`,
+        created: '2026-11-01T00:00:00.000Z',
+      })),
+      issuer: TEST_ISSUER,
+      nowMs: options.nowMs ?? Date.now(),
+      ttlSeconds: options.ttlSeconds ?? 600,
+    },
+    { algorithm: 'HS256', secret: options.secret ?? TEST_SECRET },
+  );
 }
 
 export interface JsonResponse {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { issueToken } from '@corebank/platform-auth';
 import type { EventBus, EventEnvelope } from '@corebank/platform-event-bus';
 
-import { signJwt } from '../adapters/compact-jwt';
 import { FEED_ITEM_EVENT_TYPES } from '../domain/feed-item-event';
 import { ApnsTestServer } from './apns-test-server';
 import { FcmTestServer } from './fcm-test-server';
@@ -67,6 +67,7 @@ export async function startHarness(options: { webhookFailFirstAttempts: number }
     NOTIFICATIONS_WEBHOOK_HTTP_ALLOWED: 'true',
     NOTIFICATIONS_BACKOFF_INITIAL_MS: '10',
     NOTIFICATIONS_BACKOFF_MAX_MS: '100',
+    AUTH_JWT_ALGORITHM: 'ES256',
     AUTH_JWT_PUBLIC_KEY_PEM: customerKeys.publicKey
       .export({ type: 'spki', format: 'pem' })
       .toString(),
@@ -90,21 +91,33 @@ export async function startHarness(options: { webhookFailFirstAttempts: number }
     fcm,
     webhooks,
     environment,
-    customerToken: (customerId: string, accounts: readonly string[], expiresInSeconds = 600) => {
-      const nowSeconds = Math.floor(Date.now() / 1000);
-      return signJwt('ES256', privateKey, {
-        sub: customerId,
-        accounts,
-        iat: nowSeconds,
-        exp: nowSeconds + expiresInSeconds,
-      });
-    },
+    customerToken: (customerId: string, accounts: readonly string[], expiresInSeconds = 600) =>
+      // Issued CUSTOMER_TOKEN_TTL_SECONDS before it expires, so a negative expiry is in the past.
+      issueToken(
+        {
+          customerId,
+          accounts: accounts.map((id) => ({
+            id,
+            description: `${customerId}'s account`,
+            created: '2026-11-01T00:00:00.000Z',
+          })),
+          issuer: 'corebank',
+          nowMs: Date.now() + (expiresInSeconds - CUSTOMER_TOKEN_TTL_SECONDS) * 1000,
+          ttlSeconds: CUSTOMER_TOKEN_TTL_SECONDS,
+        },
+        {
+          algorithm: 'ES256',
+          privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
+      ),
     close: async () => {
       await Promise.all([apns.close(), fcm.close(), webhooks.close()]);
       rmSync(directory, { recursive: true, force: true });
     },
   } satisfies NotificationsHarness;
 }
+
+const CUSTOMER_TOKEN_TTL_SECONDS = 600;
 
 /** A feed.item.created.v1 event for transaction `tx_<n>` on `accountId`. */
 export function feedItemCreated(

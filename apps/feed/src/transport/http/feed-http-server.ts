@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { TokenVerifier } from '@corebank/platform-auth';
 import type { Clock } from '@corebank/platform-clock';
 import { PlatformError } from '@corebank/platform-errors';
 import { composeSnowflake, SNOWFLAKE_EPOCH_MS } from '@corebank/platform-ids';
@@ -18,7 +19,7 @@ import type { UpdateMetadataUseCase } from '../../application/update-metadata/up
 import { validateBasicFeedItem } from '../../domain/basic-feed-item';
 import type { FeedItemStore } from '../../ports/feed-item-store.port';
 import type { FeedMetrics } from '../feed-metrics';
-import type { BearerTokenVerifier, Principal } from './bearer-token';
+import { authenticateBearer, type Principal } from './bearer-token';
 import { type FeedRouteName, matchRoute } from './feed-routes';
 import { bracketFields, type FlatFields, readBody } from './request-input';
 import { FeedStream, type FeedStreamSettings } from './feed-stream';
@@ -35,7 +36,7 @@ export interface FeedHttpDependencies {
   readonly updateMetadata: UpdateMetadataUseCase;
   readonly postBasicItem: PostBasicItemUseCase;
   readonly getBalance: GetBalanceUseCase;
-  readonly verifier: BearerTokenVerifier;
+  readonly verifier: TokenVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: FeedMetrics;
@@ -225,8 +226,6 @@ export class FeedHttpServer {
   }
 
   private authenticate(request: IncomingMessage): Principal {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header);
     const unauthorized = (message: string): HttpRefusal =>
       new HttpRefusal(
         401,
@@ -235,17 +234,18 @@ export class FeedHttpServer {
         { 'www-authenticate': 'Bearer error="invalid_token"' },
         { error: 'invalid_token' },
       );
-    if (match?.[1] === undefined) {
-      throw unauthorized('a bearer token is required');
-    }
-    const verification = this.dependencies.verifier.verify(
-      match[1],
-      this.dependencies.clock.nowMs(),
+    const authentication = authenticateBearer(
+      request.headers.authorization,
+      this.dependencies.verifier,
     );
-    if (verification.kind === 'invalid') {
-      throw unauthorized(`token refused: ${verification.reason}`);
+    if (authentication.kind === 'invalid') {
+      throw unauthorized(
+        authentication.reason === 'missing'
+          ? 'a bearer token is required'
+          : `token refused: ${authentication.reason}`,
+      );
     }
-    return verification.principal;
+    return authentication.principal;
   }
 
   private async dispatch(

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KeyObject } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { type JwtAlgorithm, verifyJwt } from '../../adapters/compact-jwt';
+import { type TokenVerifier, verifyBearerToken } from '@corebank/platform-auth';
+
 import type {
   Customer,
   ManageRegistrationsUseCase,
@@ -11,9 +11,8 @@ import type {
 import type { Device, DeviceTarget, Webhook } from '../../ports/notification-store.port';
 
 export interface RegistrationHttpSettings {
-  readonly jwtPublicKey: KeyObject;
-  readonly jwtAlgorithm: JwtAlgorithm;
-  readonly jwtLeewaySeconds: number;
+  /** The bearer-token verifier every customer-facing API shares. */
+  readonly verifier: TokenVerifier;
   readonly requestBodyBytesMax: number;
   /** Production accepts only https webhook URLs; tests' local receivers speak http. */
   readonly webhookHttpAllowed: boolean;
@@ -31,11 +30,6 @@ class HttpProblem extends Error {
     super(message);
   }
 }
-
-const tokenClaimsSchema = z.object({
-  sub: z.string().min(1).max(128),
-  accounts: z.array(z.string().min(1).max(128)).max(100),
-});
 
 const deviceBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('apns'), token: z.string().regex(/^[0-9a-fA-F]{64,200}$/) }),
@@ -155,32 +149,19 @@ export class RegistrationHttpHandler {
   };
 
   private authenticate(request: IncomingMessage): Customer {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header);
-    if (match === null) {
-      throw new HttpProblem(401, 'unauthenticated.missing_token', 'bearer token required', {
-        'www-authenticate': 'Bearer',
-      });
-    }
-    const verification = verifyJwt(
-      match[1] ?? '',
-      this.settings.jwtPublicKey,
-      this.settings.jwtAlgorithm,
-      Math.floor(this.settings.nowMs() / 1000),
-      this.settings.jwtLeewaySeconds,
-    );
+    const verification = verifyBearerToken(request.headers.authorization, this.settings.verifier);
     if (verification.kind === 'invalid') {
+      if (verification.reason === 'missing') {
+        throw new HttpProblem(401, 'unauthenticated.missing_token', 'bearer token required', {
+          'www-authenticate': 'Bearer',
+        });
+      }
       throw new HttpProblem(401, `unauthenticated.${verification.reason}`, 'invalid token', {
         'www-authenticate': 'Bearer error="invalid_token"',
       });
     }
-    const claims = tokenClaimsSchema.safeParse(verification.payload);
-    if (!claims.success) {
-      throw new HttpProblem(401, 'unauthenticated.claims', 'token lacks sub/accounts', {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
-    return { customerId: claims.data.sub, accountIds: claims.data.accounts };
+    const { customerId, accounts } = verification.principal;
+    return { customerId, accountIds: accounts.map((account) => account.id) };
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
