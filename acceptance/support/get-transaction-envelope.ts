@@ -1,4 +1,5 @@
-import { APPENDIX_A_ELEMENTS } from './appendix-a-elements';
+// The contract's own element list (CARD-PROCESSOR.md Appendix A), kept once, independent of our XSD.
+import { APPENDIX_A_ELEMENTS } from '../../tools/wsdl/appendix-a-elements';
 
 export type EnvelopeFields = Readonly<Partial<Record<string, string>>>;
 
