@@ -752,32 +752,7 @@ export class ProcessCardMessageUseCase {
     if (lifecycle === undefined) {
       return this.recordOnly(command, context, 'orphan_clearing_reversal', true);
     }
-    const creditableMinor = lifecycle.postedDebitMinor - lifecycle.postedCreditMinor;
-    const requestedMinor = absoluteAmountMinor(message.billAmount);
-    const amountMinor = requestedMinor < creditableMinor ? requestedMinor : creditableMinor;
-    const operations: LedgerOperation[] =
-      amountMinor > 0n
-        ? [
-            {
-              kind: 'credit',
-              transferId: deriveLedgerId(`txn:${message.txnId}:credit`),
-              amountMinor,
-            },
-          ]
-        : [];
-    await this.applyLedger(context, operations, true, `txn:${message.txnId}`);
-    return this.commit(command, context, {
-      responseCode: '00',
-      acknowledged: true,
-      decision: 'acknowledged',
-      declineReason: '',
-      eventType: 'authorization.transaction.credited.v1',
-      lifecycle: { ...lifecycle, postedCreditMinor: lifecycle.postedCreditMinor + amountMinor },
-      heldMinor: 0n,
-      holdChangeMinor: 0n,
-      postedMinor: amountMinor,
-      flags: requestedMinor > amountMinor ? ['over_reversal'] : [],
-    });
+    return this.creditBackPosted(command, context, lifecycle);
   }
 
   /** 0220/Q: approved → post unless already posted for the lifecycle; declined → undo the debit. */
@@ -857,6 +832,19 @@ export class ProcessCardMessageUseCase {
     if (lifecycle === undefined) {
       return this.recordOnly(command, context, 'orphan_financial_reversal', true);
     }
+    return this.creditBackPosted(command, context, lifecycle);
+  }
+
+  /**
+   * Clearing and single-message reversals credit back the requested amount, but never more than
+   * the lifecycle has posted and not yet credited (an over-reversal is flagged, not paid).
+   */
+  private async creditBackPosted(
+    command: ProcessCardMessageCommand,
+    context: CardContext,
+    lifecycle: Lifecycle,
+  ): Promise<CardMessageResult> {
+    const { message } = command;
     const creditableMinor = lifecycle.postedDebitMinor - lifecycle.postedCreditMinor;
     const requestedMinor = absoluteAmountMinor(message.billAmount);
     const amountMinor = requestedMinor < creditableMinor ? requestedMinor : creditableMinor;
