@@ -25,6 +25,8 @@ missing_engine_packages() {
   command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
   /usr/bin/python3 -c 'import zeep' >/dev/null 2>&1 || missing+=(python3-zeep)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  # The browser test drives Debian's Chromium with playwright-core; no browser is downloaded.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   echo "${missing[@]:-}"
 }
 
