@@ -47,11 +47,18 @@ export interface OpenAccountRequest {
   idempotencyKey: string;
   currencyCode: string;
   customerReference: string;
+  /**
+   * A test account (the fake-card suite, the prober): its ledger accounts are held apart from real
+   * customers' (their own funding account and account code), and its events carry testAccount so
+   * reports and balances of real money leave it out. Fixed at opening.
+   */
+  testAccount: boolean;
 }
 
 export interface OpenAccountResponse {
   accountId: string;
   currencyCode: string;
+  testAccount: boolean;
 }
 
 export interface FundAccountRequest {
@@ -147,7 +154,7 @@ export interface SetSpendingControlsRequest {
 }
 
 function createBaseOpenAccountRequest(): OpenAccountRequest {
-  return { idempotencyKey: "", currencyCode: "", customerReference: "" };
+  return { idempotencyKey: "", currencyCode: "", customerReference: "", testAccount: false };
 }
 
 export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
@@ -160,6 +167,9 @@ export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
     }
     if (message.customerReference !== "") {
       writer.uint32(26).string(message.customerReference);
+    }
+    if (message.testAccount !== false) {
+      writer.uint32(32).bool(message.testAccount);
     }
     return writer;
   },
@@ -201,6 +211,14 @@ export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
             message.customerReference = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.testAccount = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -221,12 +239,13 @@ export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.currencyCode = object.currencyCode ?? "";
     message.customerReference = object.customerReference ?? "";
+    message.testAccount = object.testAccount ?? false;
     return message;
   },
 };
 
 function createBaseOpenAccountResponse(): OpenAccountResponse {
-  return { accountId: "", currencyCode: "" };
+  return { accountId: "", currencyCode: "", testAccount: false };
 }
 
 export const OpenAccountResponse: MessageFns<OpenAccountResponse> = {
@@ -236,6 +255,9 @@ export const OpenAccountResponse: MessageFns<OpenAccountResponse> = {
     }
     if (message.currencyCode !== "") {
       writer.uint32(18).string(message.currencyCode);
+    }
+    if (message.testAccount !== false) {
+      writer.uint32(24).bool(message.testAccount);
     }
     return writer;
   },
@@ -269,6 +291,14 @@ export const OpenAccountResponse: MessageFns<OpenAccountResponse> = {
             message.currencyCode = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.testAccount = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -288,6 +318,7 @@ export const OpenAccountResponse: MessageFns<OpenAccountResponse> = {
     const message = createBaseOpenAccountResponse();
     message.accountId = object.accountId ?? "";
     message.currencyCode = object.currencyCode ?? "";
+    message.testAccount = object.testAccount ?? false;
     return message;
   },
 };
