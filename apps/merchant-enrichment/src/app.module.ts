@@ -3,7 +3,6 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -11,6 +10,7 @@ import {
 
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
+import { loadConfig } from '@corebank/platform-config';
 import {
   createEventBus,
   EVENT_BUS,
@@ -24,6 +24,15 @@ import {
   type IdGenerator,
   type IdGeneratorRuntime,
 } from '@corebank/platform-ids';
+import {
+  LOGGER,
+  type Logger,
+  type ObservabilityConfig,
+  observabilityConfigSchema,
+  ObservabilityModule,
+  type ObservabilityModuleOptions,
+  observabilityOptions,
+} from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
 import { MERCHANT_ENRICHMENT_MIGRATIONS } from './adapters/merchant-tables';
@@ -36,11 +45,24 @@ import { EnrichTransactionUseCase } from './application/enrich-transaction/enric
 import { MERCHANT_ENRICHMENT_CONFIG, type MerchantEnrichmentConfig } from './config';
 import { MERCHANT_STORE, type MerchantStore } from './ports/merchant-store.port';
 import { authorizationTransactionsHandler } from './transport/bus/authorization-transactions.consumer';
+import { tracedEventHandler } from './transport/bus/traced-event-handler';
 
 /** Options for running in-process next to other services (the `bank` app, tests). */
 export interface MerchantEnrichmentOverrides {
   /** A bus owned by the caller (not closed by this app); default: one built from config. */
   readonly eventBus?: EventBus;
+  /**
+   * Alone in its process: sets tracing up from the `observability` config (one per process, so a
+   * host running several services, like the bank, does it once itself).
+   */
+  readonly ownsProcess?: boolean;
+  /** Where log lines go; standard output when omitted (tests capture them). */
+  readonly logDestination?: ObservabilityModuleOptions['logDestination'];
+}
+
+/** The lib's defaults (LOG_LEVEL info, no export), for hosts that give no observability section. */
+function observabilitySection(config: MerchantEnrichmentConfig): ObservabilityConfig {
+  return config.observability ?? loadConfig(observabilityConfigSchema, {});
 }
 
 const OWNS_EVENT_BUS = Symbol('OWNS_EVENT_BUS');
@@ -51,11 +73,11 @@ export class MerchantEnrichmentConsumer
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private subscription: Subscription | undefined;
-  private readonly logger = new Logger('merchant-enrichment');
 
   constructor(
     @Inject(MERCHANT_ENRICHMENT_CONFIG) private readonly config: MerchantEnrichmentConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly useCase: EnrichTransactionUseCase,
   ) {}
 
@@ -64,7 +86,13 @@ export class MerchantEnrichmentConsumer
     this.subscription = await this.bus.subscribe({
       topic: TRANSACTION_TOPICS.authorization,
       groupId: settings.MERCHANT_ENRICHMENT_GROUP_ID,
-      handler: authorizationTransactionsHandler(this.useCase, this.logger),
+      handler: tracedEventHandler(
+        'merchant-enrichment.enrich_transaction',
+        authorizationTransactionsHandler(this.useCase, {
+          info: (fields, message) => this.logger.info(fields, message),
+          warn: (fields, message) => this.logger.warn(fields, message),
+        }),
+      ),
       retry: {
         attemptsMax: settings.MERCHANT_ENRICHMENT_DELIVERY_ATTEMPTS_MAX,
         backoffInitialMs: settings.MERCHANT_ENRICHMENT_BACKOFF_INITIAL_MS,
@@ -104,8 +132,18 @@ export class AppModule {
     config: MerchantEnrichmentConfig,
     overrides: MerchantEnrichmentOverrides = {},
   ): DynamicModule {
+    const observability = observabilityOptions(observabilitySection(config), 'merchant-enrichment');
     return {
       module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'merchant-enrichment',
+          logLevel: observability.logLevel,
+          tracing: overrides.ownsProcess === true ? observability.tracing : false,
+          processMetrics: overrides.ownsProcess === true,
+          logDestination: overrides.logDestination,
+        }),
+      ],
       providers: [
         { provide: MERCHANT_ENRICHMENT_CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },

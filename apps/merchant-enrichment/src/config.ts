@@ -10,6 +10,7 @@ import {
 } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
 /**
@@ -48,7 +49,15 @@ const busSectionSchema = z
       : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
   );
 
-export type MerchantEnrichmentConfig = ReturnType<typeof loadMerchantEnrichmentConfig>;
+type LoadedMerchantEnrichmentConfig = ReturnType<typeof loadMerchantEnrichmentConfig>;
+
+/**
+ * What bootstrap takes. `observability` (LOG_LEVEL, OTEL_*, TRACE_RECORDER_*) is optional so a
+ * host that writes the sections out by hand (the bank) gets the lib's defaults without naming it.
+ */
+export type MerchantEnrichmentConfig = Omit<LoadedMerchantEnrichmentConfig, 'observability'> & {
+  readonly observability?: LoadedMerchantEnrichmentConfig['observability'];
+};
 
 export const MERCHANT_ENRICHMENT_CONFIG = Symbol('MERCHANT_ENRICHMENT_CONFIG');
 
@@ -59,6 +68,7 @@ export function loadMerchantEnrichmentConfig(env: EnvRecord = process.env) {
       store: storeConfigSchema({ sqlitePath: 'data/merchant-enrichment.db' }),
       ids: idsConfigSchema,
       bus: busSectionSchema,
+      observability: observabilityConfigSchema,
     },
     env,
   );

@@ -26,7 +26,7 @@ export async function bootstrap(
 }
 
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadMerchantEnrichmentConfig());
+  const running = await bootstrap(loadMerchantEnrichmentConfig(), { ownsProcess: true });
   process.stdout.write(
     `${JSON.stringify({ message: 'merchant-enrichment consuming', pid: process.pid })}\n`,
   );

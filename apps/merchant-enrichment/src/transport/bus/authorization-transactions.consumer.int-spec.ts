@@ -27,7 +27,7 @@ describe('authorizationTransactionsHandler', () => {
   let bus: EventBus;
   let store: SqliteStore;
   let ids: IdGeneratorRuntime;
-  let warnings: Readonly<Record<string, string>>[];
+  let lines: { level: string; message: string; fields: Readonly<Record<string, unknown>> }[];
 
   function handlerWith(merchants: MerchantStore) {
     const useCase = new EnrichTransactionUseCase(merchants, bus, ids.generator, systemClock, {
@@ -37,7 +37,10 @@ describe('authorizationTransactionsHandler', () => {
       backoffInitialMs: 1,
       backoffMaxMs: 5,
     });
-    return authorizationTransactionsHandler(useCase, { warn: (fields) => warnings.push(fields) });
+    return authorizationTransactionsHandler(useCase, {
+      info: (fields, message) => lines.push({ level: 'info', message, fields }),
+      warn: (fields, message) => lines.push({ level: 'warn', message, fields }),
+    });
   }
 
   beforeEach(async () => {
@@ -50,7 +53,7 @@ describe('authorizationTransactionsHandler', () => {
       workerId: 5,
       clockBackwardToleranceMs: 50,
     });
-    warnings = [];
+    lines = [];
   });
 
   afterEach(async () => {
@@ -101,11 +104,26 @@ describe('authorizationTransactionsHandler', () => {
       await output.stop();
     }
 
-    expect(warnings).toEqual([
+    expect(lines).toEqual([
       {
+        level: 'warn',
         message: 'transaction published unenriched before its merchant',
-        reason: 'deadline_exceeded',
-        eventId: '2',
+        fields: { reason: 'deadline_exceeded', eventId: '2' },
+      },
+    ]);
+  });
+
+  it('writes one info line per enriched transaction', async () => {
+    await handlerWith(new StoreMerchantStore(store))(
+      authorizationEvent({ id: '3', accountId: 'acc_1', txnId: 't3' }),
+      context,
+    );
+
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'transaction enriched',
+        fields: { eventId: '3', merchantCreated: true },
       },
     ]);
   });

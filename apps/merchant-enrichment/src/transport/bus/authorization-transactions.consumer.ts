@@ -4,15 +4,18 @@ import type { EventEnvelope, EventHandler } from '@corebank/platform-event-bus';
 
 import type { EnrichTransactionUseCase } from '../../application/enrich-transaction/enrich-transaction.use-case';
 
-/**
- * The handler for authorization.transactions.v1: validates the payload and runs the use case.
- * An event that does not parse throws a non-retryable PlatformError, which the bus's delivery
- * pipeline sends to the dead-letter topic at once; the partition then moves on.
- */
+/** The two levels this handler writes, as the platform logger (pino) takes them. */
 export interface EnrichmentLogger {
-  warn(fields: Readonly<Record<string, string>>): void;
+  info(fields: Readonly<Record<string, string | boolean>>, message: string): void;
+  warn(fields: Readonly<Record<string, string | boolean>>, message: string): void;
 }
 
+/**
+ * The handler for authorization.transactions.v1: validates the payload and runs the use case,
+ * then writes one line per outcome (STYLE §8: one info line per state change). An event that
+ * does not parse throws a non-retryable PlatformError, which the bus's delivery pipeline sends
+ * to the dead-letter topic at once; the partition then moves on.
+ */
 export function authorizationTransactionsHandler(
   useCase: EnrichTransactionUseCase,
   logger: EnrichmentLogger,
@@ -34,12 +37,22 @@ export function authorizationTransactionsHandler(
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
       transaction: parsed.value.data,
     });
-    if (outcome.kind === 'enriched_late') {
-      logger.warn({
-        message: 'transaction published unenriched before its merchant',
-        reason: outcome.reason,
-        eventId: event.id,
-      });
+    switch (outcome.kind) {
+      case 'enriched':
+        logger.info(
+          { eventId: event.id, merchantCreated: outcome.merchantCreated },
+          'transaction enriched',
+        );
+        return;
+      case 'enriched_late':
+        logger.warn(
+          { eventId: event.id, reason: outcome.reason },
+          'transaction published unenriched before its merchant',
+        );
+        return;
+      case 'no_merchant':
+        logger.info({ eventId: event.id }, 'transaction published without a merchant');
+        return;
     }
   };
 }
