@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 
 import { authorizationCardsV1, authorizationV1, ledgerV1 } from '@corebank/contracts-proto';
+import { TokenVerifier } from '@corebank/platform-auth';
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
 import { createEventBus, EVENT_BUS, type EventBus } from '@corebank/platform-event-bus';
 import {
@@ -58,6 +59,7 @@ import { AUTHORIZATION_STORE, type AuthorizationStore } from './ports/authorizat
 import { LEDGER_HOLDS, type LedgerHolds } from './ports/ledger-holds.port';
 import { authorizationGrpcHandlers } from './transport/grpc/authorization.grpc-handler';
 import { cardsGrpcHandlers } from './transport/grpc/cards.grpc-handler';
+import { CardsHttpServer } from './transport/http/cards-http-server';
 
 const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
 const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
@@ -121,6 +123,50 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
   async beforeApplicationShutdown(): Promise<void> {
     await this.server.shutdown(this.config.authorization.AUTH_SHUTDOWN_GRACE_MS);
     await this.relayLoop.stop();
+  }
+}
+
+/** Bounds a whole customer request (headers and body) on the /cards port. */
+const CUSTOMER_HTTP_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The customer /cards API, when configured (customerHttp); closes before resources do. */
+@Injectable()
+export class AuthorizationCustomerHttp
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly server: CardsHttpServer | undefined;
+  boundPort: number | undefined;
+
+  constructor(
+    @Inject(AUTHORIZATION_CONFIG) config: AuthorizationConfig,
+    manageCards: ManageCardsUseCase,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    const http = config.customerHttp;
+    this.server =
+      http === undefined
+        ? undefined
+        : new CardsHttpServer(
+            {
+              host: http.host,
+              port: http.port,
+              requestTimeoutMs: CUSTOMER_HTTP_REQUEST_TIMEOUT_MS,
+            },
+            {
+              cards: manageCards,
+              verifier: new TokenVerifier({ ...http.auth, clock }),
+              logger,
+            },
+          );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.boundPort = await this.server?.listen();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.server?.close();
   }
 }
 
@@ -391,6 +437,7 @@ export class AppModule {
             }),
         },
         AuthorizationTransports,
+        AuthorizationCustomerHttp,
         AuthorizationResources,
         AuthorizationOps,
       ],

@@ -10,6 +10,7 @@ import {
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
+import { authConfigSchema } from '@corebank/platform-auth';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
@@ -85,6 +86,35 @@ const busSectionSchema = z
       : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
   );
 
+/**
+ * The customer /cards API (FEED-API.md): served only when AUTHORIZATION_HTTP_PORT is set, and then
+ * the bearer-token key (AUTH_JWT_*, @corebank/platform-auth) is required, as on every customer API.
+ */
+const customerHttpSectionSchema = z
+  .object({
+    AUTHORIZATION_HTTP_HOST: envString({ default: '127.0.0.1' }),
+    /** 0 picks a free port; unset serves no customer API (gRPC only). */
+    AUTHORIZATION_HTTP_PORT: envInteger({ min: 0, max: 65_535 }).optional(),
+  })
+  .passthrough()
+  .transform((env, context) => {
+    if (env.AUTHORIZATION_HTTP_PORT === undefined) {
+      return undefined;
+    }
+    const auth = authConfigSchema.safeParse(env);
+    if (!auth.success) {
+      for (const issue of auth.error.issues) {
+        context.addIssue(issue);
+      }
+      return z.NEVER;
+    }
+    return {
+      host: env.AUTHORIZATION_HTTP_HOST,
+      port: env.AUTHORIZATION_HTTP_PORT,
+      auth: auth.data,
+    };
+  });
+
 export type AuthorizationConfig = ReturnType<typeof loadAuthorizationConfig>;
 
 export const AUTHORIZATION_CONFIG = Symbol('AUTHORIZATION_CONFIG');
@@ -99,6 +129,7 @@ export function loadAuthorizationConfig(env: EnvRecord = process.env) {
       bus: busSectionSchema,
       observability: observabilityConfigSchema,
       ops: opsHttpConfigSchema,
+      customerHttp: customerHttpSectionSchema,
     },
     env,
   );

@@ -4,7 +4,12 @@ import { NestFactory } from '@nestjs/core';
 
 import { NestLogger } from '@corebank/platform-observability';
 
-import { AppModule, AuthorizationOps, AuthorizationTransports } from './app.module';
+import {
+  AppModule,
+  AuthorizationCustomerHttp,
+  AuthorizationOps,
+  AuthorizationTransports,
+} from './app.module';
 import { type AuthorizationConfig, loadAuthorizationConfig } from './config';
 import type { ProcessHosting } from './ops/ops-http-server';
 
@@ -13,6 +18,8 @@ export interface RunningAuthorization {
   readonly port: number;
   /** The bound operations port (/health/live, /health/ready, /metrics, /traces). */
   readonly opsPort: number;
+  /** The bound customer /cards port; undefined when AUTHORIZATION_HTTP_PORT is unset. */
+  readonly httpPort: number | undefined;
   /** Stops serving, drains the outbox once more, and closes every engine. */
   close(): Promise<void>;
 }
@@ -42,14 +49,15 @@ export async function bootstrap(
     await app.close();
     throw new Error('authorization gRPC or ops server did not bind');
   }
-  return { port, opsPort, close: () => app.close() };
+  const httpPort = app.get(AuthorizationCustomerHttp).boundPort;
+  return { port, opsPort, httpPort, close: () => app.close() };
 }
 
 async function runFromEnvironment(): Promise<void> {
   const running = await bootstrap(loadAuthorizationConfig(), { ownsProcess: true });
-  const { port: grpcPort, opsPort } = running;
+  const { port: grpcPort, opsPort, httpPort } = running;
   process.stdout.write(
-    `${JSON.stringify({ message: 'authorization listening', grpcPort, opsPort, pid: process.pid })}\n`,
+    `${JSON.stringify({ message: 'authorization listening', grpcPort, opsPort, httpPort, pid: process.pid })}\n`,
   );
   const stop = () => {
     running.close().then(
