@@ -168,6 +168,43 @@ describe('parseSoapRequest', () => {
     });
   });
 
+  it('accepts comments, whitespace around the root and single-quoted attributes', () => {
+    const request = accepted(
+      `<!-- before -->\n<s:Envelope xmlns:s='${'http://schemas.xmlsoap.org/soap/envelope/'}' >` +
+        '<s:Body><!-- inside --><GetTransaction><TXn_ID a="1" b=\'2\'>7</TXn_ID></GetTransaction>' +
+        '</s:Body></s:Envelope >\n<!-- after -->\n',
+    );
+    expect(request.fields.get('TXn_ID')).toBe('7');
+  });
+
+  it.each([
+    ['a duplicate attribute', '<GetTransaction><Note a="1" a="2">x</Note></GetTransaction>'],
+    ['an unquoted attribute', '<GetTransaction><Note a=1>x</Note></GetTransaction>'],
+    ['an attribute without a value', '<GetTransaction><Note a>x</Note></GetTransaction>'],
+    ['attributes without whitespace', '<GetTransaction><Note a="1"b="2">x</Note></GetTransaction>'],
+    ['< inside an attribute value', '<GetTransaction><Note a="<">x</Note></GetTransaction>'],
+    ['an unclosed element', '<GetTransaction><Note>x</GetTransaction>'],
+    ['a name starting with a digit', '<GetTransaction><1Note>x</1Note></GetTransaction>'],
+    ['a stray end tag', '<GetTransaction></Note></GetTransaction>'],
+    ['an unterminated comment', '<GetTransaction><!-- x </GetTransaction>'],
+  ])('rejects %s as not well-formed', (_name, inner) => {
+    expect(rejection(body(inner))).toBe('not_well_formed');
+  });
+
+  it.each([
+    ['text before the root', `x${body('<GetTransaction />')}`],
+    ['text after the root', `${body('<GetTransaction />')}x`],
+    ['CDATA outside the root', `${body('<GetTransaction />')}<![CDATA[x]]>`],
+  ])('rejects %s', (_name, xml) => {
+    expect(rejection(xml)).toBe('not_well_formed');
+  });
+
+  it('refuses an unknown entity inside an attribute value', () => {
+    expect(rejection(body('<GetTransaction><Note a="&lol;">x</Note></GetTransaction>'))).toBe(
+      'bad_entity_reference',
+    );
+  });
+
   it.each([
     ['truncated', getTransactionEnvelope(AUTH_REQUEST_FIELDS).slice(0, 500), /not_well_formed/],
     ['mismatched tags', body('<GetTransaction><a></b></GetTransaction>'), /not_well_formed/],
