@@ -23,6 +23,7 @@ import { authenticateBearer, type Principal } from './bearer-token';
 import { type FeedRouteName, matchRoute } from './feed-routes';
 import { bracketFields, type FlatFields, readBody } from './request-input';
 import { FeedStream, type FeedStreamSettings } from './feed-stream';
+import { sendWebApp } from '../web/web-app';
 
 export interface FeedHttpSettings extends FeedStreamSettings {
   readonly host: string;
@@ -190,6 +191,10 @@ export class FeedHttpServer {
         response.end(this.dependencies.openApiDocument);
         return;
       }
+      if (match.route.name === 'webApp') {
+        sendWebApp(response);
+        return;
+      }
       const principal = this.authenticate(request);
       await this.dispatch(match.route.name, match.parameter, principal, url, request, response);
     } catch (error) {
@@ -249,7 +254,7 @@ export class FeedHttpServer {
   }
 
   private async dispatch(
-    name: Exclude<FeedRouteName, 'openapi'>,
+    name: Exclude<FeedRouteName, 'openapi' | 'webApp'>,
     parameter: string | undefined,
     principal: Principal,
     url: URL,

@@ -1,6 +1,7 @@
 /** Every route the feed serves; the OpenAPI test checks each appears in openapi.json. */
 export const FEED_ROUTES = [
   { method: 'GET', path: '/openapi.json', name: 'openapi' },
+  { method: 'GET', path: '/app', name: 'webApp' },
   { method: 'GET', path: '/accounts', name: 'listAccounts' },
   { method: 'GET', path: '/balance', name: 'getBalance' },
   { method: 'GET', path: '/transactions', name: 'listTransactions' },
