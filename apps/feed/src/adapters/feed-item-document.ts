@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { FEED_CATEGORIES } from '@corebank/domain-merchant';
 import { enrichedMerchantSchema } from '@corebank/domain-transaction-events';
 import type { JsonValue } from '@corebank/platform-storage';
 
@@ -26,7 +27,7 @@ const transactionDocumentSchema = z.object({
     localCurrency: z.string(),
     description: z.string(),
     merchant: enrichedMerchantSchema.nullable(),
-    category: z.string(),
+    category: z.enum(FEED_CATEGORIES),
     declineReason: z
       .enum(['INSUFFICIENT_FUNDS', 'CARD_INACTIVE', 'CARD_BLOCKED', 'INVALID_CVC', 'OTHER'])
       .nullable(),

@@ -1,4 +1,4 @@
-import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { FEED_ITEM_EVENT_TYPES, TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import type { EventBus } from '@corebank/platform-event-bus';
 
 import type { FeedItem } from '../domain/feed-item';
@@ -27,7 +27,7 @@ export class FeedItemChanges {
     await this.bus.publish(TRANSACTION_TOPICS.feedItems, [
       {
         id: `${item.itemId}:${item.revision}`,
-        type: item.revision === 1n ? 'feed.item.created.v1' : 'feed.item.updated.v1',
+        type: item.revision === 1n ? FEED_ITEM_EVENT_TYPES.created : FEED_ITEM_EVENT_TYPES.updated,
         version: 1,
         occurredAt,
         key: item.accountId,

@@ -1,4 +1,10 @@
-import type { EnrichedMerchant } from '@corebank/domain-transaction-events';
+import type {
+  EnrichedMerchant,
+  FeedBasicItemJson,
+  FeedItemEventDataJson,
+  FeedMerchantJson,
+  FeedTransactionJson,
+} from '@corebank/domain-transaction-events';
 
 import type { BasicFeedItem, FeedItem, TransactionFeedItem } from '../domain/feed-item';
 
@@ -11,7 +17,7 @@ export function safeInteger(value: bigint): number {
   return result;
 }
 
-export type MerchantView = Readonly<Record<string, unknown>>;
+export type MerchantView = FeedMerchantJson;
 
 function merchantView(merchant: EnrichedMerchant): MerchantView {
   return {
@@ -22,7 +28,7 @@ function merchantView(merchant: EnrichedMerchant): MerchantView {
     emoji: merchant.emoji,
     category: merchant.category,
     created: merchant.createdAt,
-    address: merchant.address,
+    address: merchant.address === null ? null : { ...merchant.address },
   };
 }
 
@@ -41,7 +47,7 @@ export function itemIdOfTransactionId(id: string): bigint | undefined {
 export function transactionView(
   item: TransactionFeedItem,
   expandMerchant: boolean,
-): Readonly<Record<string, unknown>> {
+): FeedTransactionJson {
   const transaction = item.transaction;
   const merchant = transaction.merchant;
   return {
@@ -56,7 +62,7 @@ export function transactionView(
     merchant: merchant === null ? null : expandMerchant ? merchantView(merchant) : merchant.id,
     category: transaction.category,
     notes: item.annotations.metadata['notes'] ?? '',
-    metadata: item.annotations.metadata,
+    metadata: { ...item.annotations.metadata },
     is_load: false,
     settled: transaction.settledAt ?? '',
     ...(transaction.declineReason === null ? {} : { decline_reason: transaction.declineReason }),
@@ -65,7 +71,7 @@ export function transactionView(
   };
 }
 
-export function basicItemView(item: BasicFeedItem): Readonly<Record<string, unknown>> {
+export function basicItemView(item: BasicFeedItem): FeedBasicItemJson {
   return {
     id: `feeditem_${item.itemId}`,
     account_id: item.accountId,
@@ -83,8 +89,11 @@ export function basicItemView(item: BasicFeedItem): Readonly<Record<string, unkn
   };
 }
 
-/** What the SSE stream and feed.items.v1 carry for one item (merchant expanded). */
-export function feedItemView(item: FeedItem): Readonly<Record<string, unknown>> {
+/**
+ * What the SSE stream and feed.items.v1 carry for one item (merchant expanded): the `data` of
+ * the feed item event, typed by @corebank/domain-transaction-events.
+ */
+export function feedItemView(item: FeedItem): FeedItemEventDataJson {
   return item.kind === 'transaction'
     ? { type: 'transaction', transaction: transactionView(item, true) }
     : { type: 'basic', item: basicItemView(item) };

@@ -1,4 +1,4 @@
-import { feedCategoryFor, parseMcc } from '@corebank/domain-merchant';
+import { type FeedCategory, feedCategoryFor, parseMcc } from '@corebank/domain-merchant';
 import type {
   AuthorizationTransactionEventType,
   EnrichedMerchant,
@@ -24,7 +24,7 @@ export interface TransactionState {
   /** The raw merchant descriptor as the network sent it. */
   readonly description: string;
   readonly merchant: EnrichedMerchant | null;
-  readonly category: string;
+  readonly category: FeedCategory;
   readonly declineReason: FeedDeclineReason | null;
   /** When the transaction was presented (RFC 3339 UTC); null while only authorized. */
   readonly settledAt: string | null;
@@ -196,7 +196,10 @@ function amountOf(
   }
 }
 
-function categoryOf(data: EnrichedTransactionData, merchant: EnrichedMerchant | null): string {
+function categoryOf(
+  data: EnrichedTransactionData,
+  merchant: EnrichedMerchant | null,
+): FeedCategory {
   if (merchant !== null) {
     return merchant.category;
   }

@@ -5,8 +5,12 @@ import { join } from 'node:path';
 
 import { issueToken } from '@corebank/platform-auth';
 import type { EventBus, EventEnvelope } from '@corebank/platform-event-bus';
+import {
+  FEED_ITEM_EVENT_TYPES,
+  type FeedItemEventDataJson,
+  TRANSACTION_TOPICS,
+} from '@corebank/domain-transaction-events';
 
-import { FEED_ITEM_EVENT_TYPES } from '../domain/feed-item-event';
 import { ApnsTestServer } from './apns-test-server';
 import { FcmTestServer } from './fcm-test-server';
 import {
@@ -16,7 +20,7 @@ import {
 } from './test-certificates';
 import { WebhookReceiver } from './webhook-receiver';
 
-export const FEED_ITEMS_TOPIC = 'feed.items.v1';
+export const FEED_ITEMS_TOPIC = TRANSACTION_TOPICS.feedItems;
 const APNS_TOPIC = 'com.corebank.app';
 const FCM_PROJECT = 'corebank-test';
 const FCM_CLIENT_EMAIL = 'push@corebank-test.iam.gserviceaccount.com';
@@ -119,7 +123,7 @@ export async function startHarness(options: { webhookFailFirstAttempts: number }
 
 const CUSTOMER_TOKEN_TTL_SECONDS = 600;
 
-/** A feed.item.created.v1 event for transaction `tx_<n>` on `accountId`. */
+/** A feed.item.created.v1 event for transaction `tx_<n>` on `accountId`, as the feed publishes it. */
 export function feedItemCreated(
   sequence: number,
   accountId: string,
@@ -133,6 +137,7 @@ export function feedItemCreated(
     occurredAt: occurredAt.toISOString(),
     key: accountId,
     data: {
+      type: 'transaction',
       transaction: {
         id: transactionId,
         account_id: accountId,
@@ -142,15 +147,25 @@ export function feedItemCreated(
         local_amount: -(350 + sequence),
         local_currency: 'GBP',
         description: 'PRET A MANGER LONDON GBR',
-        merchant: { id: 'merch_1', name: 'Pret A Manger', emoji: '🥪', category: 'eating_out' },
+        merchant: {
+          id: 'merch_1',
+          group_id: 'grp_pret',
+          name: 'Pret A Manger',
+          logo: null,
+          emoji: '🥪',
+          category: 'eating_out',
+          created: '2026-11-01T00:00:00.000Z',
+          address: null,
+        },
         category: 'eating_out',
         notes: '',
         metadata: {},
         is_load: false,
         settled: '',
+        status: 'authorized',
         updated: occurredAt.toISOString(),
       },
-    },
+    } satisfies FeedItemEventDataJson,
   };
 }
 
