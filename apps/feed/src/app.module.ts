@@ -50,6 +50,7 @@ import { FEED_CONFIG, type FeedConfig } from './config';
 import { ACCOUNT_BALANCES, type AccountBalances } from './ports/account-balances.port';
 import { FEED_ITEM_STORE, type FeedItemStore } from './ports/feed-item-store.port';
 import { enrichedTransactionsHandler } from './transport/bus/enriched-transactions.consumer';
+import { tracedEventHandler } from './transport/bus/traced-event-handler';
 import { FeedMetrics } from './transport/feed-metrics';
 import { FeedHttpServer } from './transport/http/feed-http-server';
 import { OpsHttpServer } from './transport/http/ops-http-server';
@@ -85,12 +86,15 @@ export class FeedConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     this.subscription = await this.bus.subscribe({
       topic: TRANSACTION_TOPICS.enrichment,
       groupId: settings.FEED_GROUP_ID,
-      handler: enrichedTransactionsHandler(
-        this.useCase,
-        {
-          info: (fields, message) => this.logger.info(fields, message),
-        },
-        this.metrics,
+      handler: tracedEventHandler(
+        'feed.record_transaction',
+        enrichedTransactionsHandler(
+          this.useCase,
+          {
+            info: (fields, message) => this.logger.info(fields, message),
+          },
+          this.metrics,
+        ),
       ),
       retry: {
         attemptsMax: settings.FEED_DELIVERY_ATTEMPTS_MAX,

@@ -12,6 +12,7 @@ import {
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { authConfigSchema } from '@corebank/platform-auth';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
 import { isKnownTimeZone } from './application/get-balance/spend-day';
@@ -65,7 +66,16 @@ const busSectionSchema = z
       : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
   );
 
-export type FeedConfig = ReturnType<typeof loadFeedConfig>;
+type LoadedFeedConfig = ReturnType<typeof loadFeedConfig>;
+
+/**
+ * What bootstrap takes. `observability` (OTEL_*, TRACE_RECORDER_*; the log level is
+ * FEED_LOG_LEVEL) sets tracing up when the feed owns its process; a host that writes the
+ * sections out by hand (the bank) sets tracing up itself and need not name it.
+ */
+export type FeedConfig = Omit<LoadedFeedConfig, 'observability'> & {
+  readonly observability?: LoadedFeedConfig['observability'];
+};
 
 export const FEED_CONFIG = Symbol('FEED_CONFIG');
 
@@ -77,6 +87,7 @@ export function loadFeedConfig(env: EnvRecord = process.env) {
       store: storeConfigSchema({ sqlitePath: 'data/feed.db' }),
       ids: idsConfigSchema,
       bus: busSectionSchema,
+      observability: observabilityConfigSchema,
     },
     env,
   );

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
+import { initTracing, observabilityOptions } from '@corebank/platform-observability';
+
 import { AppModule, FeedHttp, type FeedOverrides } from './app.module';
 import { type FeedConfig, loadFeedConfig } from './config';
 
@@ -38,15 +40,22 @@ export async function bootstrap(
 }
 
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadFeedConfig());
+  const config = loadFeedConfig();
+  // Alone in its process: the feed sets tracing up (one per process), so consumed events'
+  // traceparents become the active context and log lines carry their trace ids.
+  const tracing = initTracing(observabilityOptions(config.observability, 'feed').tracing);
+  const running = await bootstrap(config);
   process.stdout.write(
     `${JSON.stringify({ message: 'feed listening', httpPort: running.httpPort, opsPort: running.opsPort, pid: process.pid })}\n`,
   );
   const stop = (): void => {
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    running
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -5,7 +5,6 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
-  Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -14,6 +13,7 @@ import {
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import { TokenVerifier } from '@corebank/platform-auth';
 import { CLOCK, type Clock, systemClock } from '@corebank/platform-clock';
+import { loadConfig } from '@corebank/platform-config';
 import {
   createEventBus,
   EVENT_BUS,
@@ -32,6 +32,15 @@ import {
   DISTRIBUTED_LOCKS,
   type DistributedLocks,
 } from '@corebank/platform-locks';
+import {
+  LOGGER,
+  type Logger,
+  type ObservabilityConfig,
+  observabilityConfigSchema,
+  ObservabilityModule,
+  type ObservabilityModuleOptions,
+  observabilityOptions,
+} from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
 import { ApnsProvider } from './adapters/apns-provider';
@@ -51,6 +60,7 @@ import { NOTIFICATIONS_CONFIG, type NotificationsConfig } from './config';
 import { DELIVERY_PROVIDER, type DeliveryProvider } from './ports/delivery-provider.port';
 import { NOTIFICATION_STORE, type NotificationStore } from './ports/notification-store.port';
 import { feedItemsHandler } from './transport/bus/feed-items.consumer';
+import { tracedEventHandler } from './transport/bus/traced-event-handler';
 import { RegistrationHttpHandler } from './transport/http/registration.http-handler';
 
 /** Options for running in-process next to other services (the `bank` app, tests). */
@@ -61,6 +71,18 @@ export interface NotificationsOverrides {
   readonly locks?: DistributedLocks;
   /** Wraps the store adapter, e.g. to observe marker writes in crash tests. */
   readonly wrapNotificationStore?: (store: NotificationStore) => NotificationStore;
+  /**
+   * Alone in its process: sets tracing up from the `observability` config (one per process, so a
+   * host running several services, like the bank, does it once itself).
+   */
+  readonly ownsProcess?: boolean;
+  /** Where log lines go; standard output when omitted (tests capture them). */
+  readonly logDestination?: ObservabilityModuleOptions['logDestination'];
+}
+
+/** The lib's defaults (LOG_LEVEL info, no export), for hosts that give no observability section. */
+function observabilitySection(config: NotificationsConfig): ObservabilityConfig {
+  return config.observability ?? loadConfig(observabilityConfigSchema, {});
 }
 
 const OWNS_EVENT_BUS = Symbol('OWNS_EVENT_BUS');
@@ -71,11 +93,11 @@ const HTTP_SERVER = Symbol('HTTP_SERVER');
 @Injectable()
 export class FeedItemsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription: Subscription | undefined;
-  private readonly logger = new Logger('notifications');
 
   constructor(
     @Inject(NOTIFICATIONS_CONFIG) private readonly config: NotificationsConfig,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly useCase: DeliverFeedItemUseCase,
   ) {}
 
@@ -84,10 +106,13 @@ export class FeedItemsConsumer implements OnApplicationBootstrap, BeforeApplicat
     this.subscription = await this.bus.subscribe({
       topic: TRANSACTION_TOPICS.feedItems,
       groupId: settings.NOTIFICATIONS_GROUP_ID,
-      handler: feedItemsHandler(this.useCase, {
-        log: (fields) => this.logger.log(fields),
-        warn: (fields) => this.logger.warn(fields),
-      }),
+      handler: tracedEventHandler(
+        'notifications.deliver_feed_item',
+        feedItemsHandler(this.useCase, {
+          info: (fields, message) => this.logger.info(fields, message),
+          warn: (fields, message) => this.logger.warn(fields, message),
+        }),
+      ),
       retry: {
         attemptsMax: settings.NOTIFICATIONS_DELIVERY_ATTEMPTS_MAX,
         backoffInitialMs: settings.NOTIFICATIONS_BACKOFF_INITIAL_MS,
@@ -174,8 +199,18 @@ export class AppModule {
     overrides: NotificationsOverrides = {},
   ): DynamicModule {
     const settings = config.notifications;
+    const observability = observabilityOptions(observabilitySection(config), 'notifications');
     return {
       module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          serviceName: 'notifications',
+          logLevel: observability.logLevel,
+          tracing: overrides.ownsProcess === true ? observability.tracing : false,
+          processMetrics: overrides.ownsProcess === true,
+          logDestination: overrides.logDestination,
+        }),
+      ],
       providers: [
         { provide: NOTIFICATIONS_CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },

@@ -15,6 +15,7 @@ import {
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { authConfigSchema } from '@corebank/platform-auth';
 import { idsConfigSchema } from '@corebank/platform-ids';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 import type { LocksConfig } from '@corebank/platform-locks';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
@@ -242,7 +243,15 @@ const busSectionSchema = z
       : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
   );
 
-export type NotificationsConfig = ReturnType<typeof loadNotificationsConfig>;
+type LoadedNotificationsConfig = ReturnType<typeof loadNotificationsConfig>;
+
+/**
+ * What bootstrap takes. `observability` (LOG_LEVEL, OTEL_*, TRACE_RECORDER_*) is optional so a
+ * host that writes the sections out by hand (the bank) gets the lib's defaults without naming it.
+ */
+export type NotificationsConfig = Omit<LoadedNotificationsConfig, 'observability'> & {
+  readonly observability?: LoadedNotificationsConfig['observability'];
+};
 
 export const NOTIFICATIONS_CONFIG = Symbol('NOTIFICATIONS_CONFIG');
 
@@ -258,6 +267,7 @@ export function loadNotificationsConfig(env: EnvRecord = process.env) {
       store: storeConfigSchema({ sqlitePath: 'data/notifications.db' }),
       ids: idsConfigSchema,
       bus: busSectionSchema,
+      observability: observabilityConfigSchema,
     },
     env,
   );

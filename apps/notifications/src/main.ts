@@ -28,7 +28,7 @@ export async function bootstrap(
 }
 
 async function runFromEnvironment(): Promise<void> {
-  const running = await bootstrap(loadNotificationsConfig());
+  const running = await bootstrap(loadNotificationsConfig(), { ownsProcess: true });
   process.stdout.write(
     `${JSON.stringify({ message: 'notifications serving', pid: process.pid, httpPort: running.httpPort })}\n`,
   );

@@ -36,8 +36,22 @@ export function enrichedTransactionsHandler(
       traceparent: event.traceparent,
     });
     metrics.eventsRecorded.inc({ outcome: outcome.kind });
-    if (outcome.kind === 'no_account') {
-      logger.info({ eventId: event.id }, 'transaction of an unknown card has no feed');
+    switch (outcome.kind) {
+      case 'recorded':
+        logger.info(
+          { eventId: event.id, itemId: String(outcome.itemId), revision: String(outcome.revision) },
+          'feed item recorded',
+        );
+        return;
+      case 'stale':
+        logger.info(
+          { eventId: event.id, itemId: String(outcome.itemId) },
+          'older transaction event left the feed item as it is',
+        );
+        return;
+      case 'no_account':
+        logger.info({ eventId: event.id }, 'transaction of an unknown card has no feed');
+        return;
     }
   };
 }

@@ -5,9 +5,10 @@ import type { DeliveryReport } from '../../application/deliver-feed-item/deliver
 import type { DeliverFeedItemUseCase } from '../../application/deliver-feed-item/deliver-feed-item.use-case';
 import { parseFeedItemEvent } from '../../domain/feed-item-event';
 
+/** The two levels this handler writes, as the platform logger (pino) takes them. */
 export interface DeliveryLogger {
-  log(fields: Readonly<Record<string, string>>): void;
-  warn(fields: Readonly<Record<string, string>>): void;
+  info(fields: Readonly<Record<string, string>>, message: string): void;
+  warn(fields: Readonly<Record<string, string>>, message: string): void;
 }
 
 /** One info line per state change (sent, dropped, device removed); failures as warnings. */
@@ -16,17 +17,17 @@ function logReport(report: DeliveryReport, eventId: string, logger: DeliveryLogg
     if (target.result === 'already_finished') {
       continue;
     }
+    const message = `${target.channel} delivery ${target.result}`;
     const fields = {
-      message: `${target.channel} delivery ${target.result}`,
       eventId,
       itemId: report.itemId,
       targetId: target.targetId,
       ...(target.reason === undefined ? {} : { reason: target.reason }),
     };
     if (target.result === 'sent' || target.result === 'unregistered') {
-      logger.log(fields);
+      logger.info(fields, message);
     } else {
-      logger.warn(fields);
+      logger.warn(fields, message);
     }
   }
 }
