@@ -1,0 +1,618 @@
+/**
+ * Pipeline benchmark (issue 5): card payments through the bank's SOAP endpoint at a fixed rate,
+ * and the time from each SOAP reply to (a) its feed item on the SSE stream and (b) its push
+ * accepted by a test APNs server. The bank is one child process (apps/bank/src/main.ts), on the
+ * embedded bus or on the Kafka mock harness. Not part of the test suite; asserts nothing. See
+ * README.md for the method and recorded numbers.
+ */
+import 'reflect-metadata';
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { authorizationCardsV1 } from '@corebank/contracts-proto';
+import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { createRpcClient } from '@corebank/platform-rpc';
+import { type KafkaMockCluster, startKafkaMock } from '@corebank/testing-engines';
+
+import {
+  getTransactionEnvelope,
+  PURCHASE_AUTHORIZATION_FIELDS,
+} from '../../acceptance/support/get-transaction-envelope';
+import {
+  type AcceptedApnsPush,
+  ApnsTestServer,
+} from '../../apps/notifications/src/testing/apns-test-server';
+import {
+  apnsSigningKeyPair,
+  selfSignedCertificate,
+} from '../../apps/notifications/src/testing/test-certificates';
+import { type BankChild, type BankEndpoints, startBankChild } from './bank-child';
+import {
+  descriptorFor,
+  type LatencySummary,
+  type PipelineCaseSummary,
+  PipelineLatencyRecorder,
+  responseStatusOf,
+  type SoapReplyOutcome,
+} from './pipeline-latency';
+import { type SseSubscription, subscribeToEvents } from './sse-client';
+
+type BusEngine = 'embedded' | 'kafka';
+
+function positiveNumbers(name: string, fallback: string): number[] {
+  const values = (process.env[name] ?? fallback).split(',').map((value) => Number(value.trim()));
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value <= 0)) {
+    throw new Error(`${name} must be a comma-separated list of positive numbers`);
+  }
+  return values;
+}
+
+function busEngines(): BusEngine[] {
+  const engines = (process.env['BENCH_PIPELINE_BUS'] ?? 'embedded,kafka')
+    .split(',')
+    .map((value) => value.trim());
+  for (const engine of engines) {
+    if (engine !== 'embedded' && engine !== 'kafka') {
+      throw new Error(`BENCH_PIPELINE_BUS: unknown bus engine ${engine} (embedded, kafka)`);
+    }
+  }
+  return engines as BusEngine[];
+}
+
+const SECONDS_PER_CASE = positiveNumbers('BENCH_PIPELINE_SECONDS_PER_CASE', '30')[0] ?? 30;
+const RATES = positiveNumbers('BENCH_PIPELINE_RATES', '200,500');
+const BUS_ENGINES = busEngines();
+/** Cards the payments spread over: authorization serialises one card's messages (card lock). */
+const CARD_COUNT = positiveNumbers('BENCH_PIPELINE_CARDS', '200')[0] ?? 200;
+/** After the last reply, how long missing feed items and pushes may still arrive. */
+const DRAIN_TIMEOUT_MS = positiveNumbers('BENCH_PIPELINE_DRAIN_TIMEOUT_MS', '15000')[0] ?? 15_000;
+/** Production's gateway budget (ARCHITECTURE §7), not the demo's 150 ms. */
+const DEADLINE_BUDGET_MS = process.env['BENCH_PIPELINE_DEADLINE_BUDGET_MS'] ?? '80';
+const WARM_UP_RATE = 50;
+const WARM_UP_SECONDS = 3;
+const SOAP_CONNECTIONS = 4;
+const SOAP_REQUEST_TIMEOUT_MS = 10_000;
+/** Sends waiting for one of the 4 connections at once; past it a send counts as failed. */
+const OUTSTANDING_SENDS_MAX = 20_000;
+const SETUP_CONCURRENCY = 8;
+const SETUP_CALL_TIMEOUT_MS = 10_000;
+const HTTP_CALL_TIMEOUT_MS = 10_000;
+const SSE_OPEN_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 50;
+const FUNDING_MINOR = 1_000_000_000n;
+const KAFKA_PARTITIONS = 4;
+const APNS_KEY_ID = 'PIPEBENCH1';
+const APNS_TEAM_ID = 'PIPETEAM01';
+const APNS_TOPIC = 'bank.corebank.app';
+const MCCS = ['5411', '5812', '5999', '4111', '5541', '5732'];
+
+/** A customer of the bank the benchmark can read the feed of and push to. */
+interface BenchCustomer {
+  readonly accountId: string;
+  readonly bearerToken: string;
+  readonly cardTokens: string[];
+}
+
+/** Deterministic so runs pay the same amounts with the same cards (xorshift32). */
+function randomSource(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Decide messages (0100/A) with every Appendix A element, built from one template with markers:
+ * building 160 elements per message would load the generator, which shares the cores with the
+ * bank. The TXn_ID goes into the merchant descriptor too (DE43 name, 25 characters) so the feed
+ * item's description names the payment it belongs to.
+ */
+function messageFactory(cardTokens: readonly string[]): () => { txnId: string; body: string } {
+  const template = getTransactionEnvelope({
+    ...PURCHASE_AUTHORIZATION_FIELDS,
+    Token: '@TOKEN@',
+    TXn_ID: '@TXNID@',
+    traceid_lifecycle: 'VIS1-20261122-@TXNID@',
+    Bill_Amt: '-@AMOUNT@',
+    Txn_Amt: '@AMOUNT@',
+    MCC_Code: '@MCC@',
+    Merch_Name_DE43: '@DESCRIPTOR@LONDON       GB',
+  });
+  const random = randomSource(0x919e);
+  const prefix = String(Date.now() % 1_000_000).padStart(6, '0');
+  let sequence = 0;
+  return () => {
+    sequence += 1;
+    const token = cardTokens[Math.floor(random() * cardTokens.length)] ?? '';
+    const pence = 100 + Math.floor(random() * 4900);
+    const amount = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}00`;
+    const txnId = `${prefix}${String(sequence).padStart(9, '0')}`;
+    const descriptor = descriptorFor(txnId).padEnd(25, ' ');
+    return {
+      txnId,
+      body: template
+        .replace('@TOKEN@', token)
+        .replaceAll('@TXNID@', txnId)
+        .replaceAll('@AMOUNT@', amount)
+        .replace('@MCC@', MCCS[sequence % MCCS.length] ?? '5999')
+        .replace('@DESCRIPTOR@', descriptor),
+    };
+  };
+}
+
+function httpJson(
+  url: string,
+  method: 'POST',
+  bearerToken: string,
+  body: unknown,
+): Promise<{ status: number; body: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method,
+        timeout: HTTP_CALL_TIMEOUT_MS,
+        headers: {
+          authorization: `Bearer ${bearerToken}`,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(payload)),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`${method} ${url} timed out`)));
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
+
+/**
+ * The bank issues a bearer token for its demo customer only (per-start secret, not exported), so
+ * every card is issued on the demo account: many cards keep the card lock from serialising, and
+ * the one account gets one SSE stream and one APNs device.
+ */
+async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
+  const cards = createRpcClient(authorizationCardsV1.CardServiceClient, {
+    address: bank.cardsAddress,
+    defaultTimeoutMs: SETUP_CALL_TIMEOUT_MS,
+    breaker: false,
+  });
+  try {
+    const customer: BenchCustomer = {
+      accountId: bank.demoAccountId,
+      bearerToken: bank.demoBearerToken,
+      cardTokens: [],
+    };
+    const runId = `${process.pid}-${Date.now()}`;
+    await cards.call('fundAccount', {
+      idempotencyKey: `pipeline-bench-fund-${runId}`,
+      accountId: customer.accountId,
+      amountMinor: FUNDING_MINOR,
+    });
+    let next = 0;
+    const issueWorker = async (): Promise<void> => {
+      while (next < CARD_COUNT) {
+        next += 1;
+        const card = await cards.call('issueCard', {
+          idempotencyKey: `pipeline-bench-card-${runId}-${next}`,
+          accountId: customer.accountId,
+          processorToken: '',
+          lastFour: '4242',
+          expiryMonth: '2030-12',
+          activated: true,
+          product: {
+            productCode: 'standard',
+            cashWithdrawalAllowed: true,
+            cardNotPresentAllowed: true,
+            holdIncludesFees: false,
+          },
+          controls: undefined,
+        });
+        customer.cardTokens.push(card.token);
+      }
+    };
+    await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, issueWorker));
+    return [customer];
+  } finally {
+    cards.close();
+  }
+}
+
+/** 64 hex digits per customer, as APNs device tokens are. */
+function deviceTokenFor(index: number): string {
+  return `${'ab'.repeat(28)}${index.toString(16).padStart(8, '0')}`;
+}
+
+async function registerDevices(
+  bank: BankEndpoints,
+  customers: readonly BenchCustomer[],
+): Promise<void> {
+  for (const [index, customer] of customers.entries()) {
+    const reply = await httpJson(`${bank.notificationsUrl}/devices`, 'POST', customer.bearerToken, {
+      kind: 'apns',
+      token: deviceTokenFor(index),
+    });
+    if (reply.status !== 201) {
+      throw new Error(`registering an APNs device answered ${reply.status}: ${reply.body}`);
+    }
+  }
+}
+
+/** The recorder of the case running now; SSE events and pushes outside a case are dropped. */
+interface CaseSink {
+  current: PipelineLatencyRecorder | undefined;
+}
+
+async function openFeedStreams(
+  bank: BankEndpoints,
+  customers: readonly BenchCustomer[],
+  sink: CaseSink,
+): Promise<SseSubscription[]> {
+  const subscriptions: SseSubscription[] = [];
+  for (const customer of customers) {
+    const subscription = subscribeToEvents(
+      `${bank.feedUrl}/accounts/${encodeURIComponent(customer.accountId)}/feed/stream`,
+      customer.bearerToken,
+      (event) => {
+        const arrivedAtMs = performance.now();
+        if (event.event !== 'feed_item' || sink.current === undefined) {
+          return;
+        }
+        // The feed's SSE data: {type: 'transaction', transaction: {id, description, ...}}.
+        const data = JSON.parse(event.data) as {
+          transaction?: { id?: unknown; description?: unknown };
+        };
+        const description =
+          typeof data.transaction?.description === 'string' ? data.transaction.description : '';
+        const itemId = typeof data.transaction?.id === 'string' ? data.transaction.id : event.id;
+        sink.current.recordFeedItem(description, itemId, arrivedAtMs);
+      },
+      SSE_OPEN_TIMEOUT_MS,
+    );
+    subscriptions.push(subscription);
+    await subscription.opened;
+  }
+  return subscriptions;
+}
+
+/**
+ * The test server keeps accepted pushes in a public array but records no arrival time; wrapping
+ * that array's push timestamps each one at the moment the server accepts it (it answers 200 right
+ * after, in the same tick).
+ */
+function timestampAcceptedPushes(apns: ApnsTestServer, sink: CaseSink): void {
+  const accepted = apns.accepted;
+  accepted.push = (...pushes: AcceptedApnsPush[]): number => {
+    const acceptedAtMs = performance.now();
+    for (const push of pushes) {
+      sink.current?.recordPushAccepted(push.collapseId, acceptedAtMs);
+    }
+    // The benchmark needs only the times; keeping every payload would grow with the run.
+    return accepted.length;
+  };
+}
+
+function sendDecide(
+  agent: Agent,
+  soapUrl: URL,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: soapUrl.hostname,
+        port: soapUrl.port,
+        path: soapUrl.pathname,
+        method: 'POST',
+        agent,
+        timeout: SOAP_REQUEST_TIMEOUT_MS,
+        headers: {
+          'content-type': 'text/xml; charset=utf-8',
+          soapaction: '"http://tempuri.org/IEndpointVersion52/GetTransaction"',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error('SOAP request timed out')));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/**
+ * Open loop: payment i is due at start + i / rate whatever happened to earlier ones, and the SOAP
+ * latency counts from that due time (no coordinated omission).
+ */
+async function sendOpenLoop(
+  soapUrl: URL,
+  ratePerSecond: number,
+  seconds: number,
+  nextMessage: () => { txnId: string; body: string },
+  recorder: PipelineLatencyRecorder,
+): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SOAP_CONNECTIONS });
+  const total = Math.round(ratePerSecond * seconds);
+  const intervalMs = 1000 / ratePerSecond;
+  const pending: Promise<void>[] = [];
+  let outstanding = 0;
+  const send = async (scheduledAtMs: number): Promise<void> => {
+    const message = nextMessage();
+    if (outstanding >= OUTSTANDING_SENDS_MAX) {
+      recorder.recordReply(message.txnId, { kind: 'failed' });
+      return;
+    }
+    outstanding += 1;
+    let outcome: SoapReplyOutcome = { kind: 'failed' };
+    try {
+      const reply = await sendDecide(agent, soapUrl, message.body);
+      const repliedAtMs = performance.now();
+      const responseStatus = responseStatusOf(reply.body);
+      if (reply.status === 200 && responseStatus !== undefined) {
+        outcome = {
+          kind: 'replied',
+          responseStatus,
+          repliedAtMs,
+          replyLatencyMs: repliedAtMs - scheduledAtMs,
+        };
+      }
+    } catch {
+      // A transport error or timeout: recorded as a failed send below.
+    } finally {
+      outstanding -= 1;
+    }
+    recorder.recordReply(message.txnId, outcome);
+  };
+  const startedAtMs = performance.now();
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (next < total && startedAtMs + next * intervalMs <= now) {
+        pending.push(send(startedAtMs + next * intervalMs));
+        next += 1;
+      }
+      if (next >= total) {
+        resolve();
+        return;
+      }
+      setTimeout(tick, Math.max(0, startedAtMs + next * intervalMs - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  agent.destroy();
+}
+
+async function drain(recorder: PipelineLatencyRecorder): Promise<number> {
+  const startedAtMs = performance.now();
+  while (performance.now() - startedAtMs < DRAIN_TIMEOUT_MS) {
+    const outstanding = recorder.outstanding();
+    if (outstanding.feed === 0 && outstanding.push === 0) {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+  return performance.now() - startedAtMs;
+}
+
+async function runCase(
+  label: string,
+  bank: BankEndpoints,
+  ratePerSecond: number,
+  seconds: number,
+  nextMessage: () => { txnId: string; body: string },
+  sink: CaseSink,
+): Promise<{ summary: PipelineCaseSummary; drainMs: number }> {
+  const recorder = new PipelineLatencyRecorder();
+  sink.current = recorder;
+  try {
+    process.stdout.write(`${label}: ${ratePerSecond}/s for ${seconds} s...\n`);
+    await sendOpenLoop(new URL(bank.soapUrl), ratePerSecond, seconds, nextMessage, recorder);
+    const drainMs = await drain(recorder);
+    return { summary: recorder.summary(), drainMs };
+  } finally {
+    sink.current = undefined;
+  }
+}
+
+function rounded(value: number): number | string {
+  return Number.isNaN(value) ? '-' : Number(value.toFixed(1));
+}
+
+function latencyColumns(prefix: string, summary: LatencySummary): Record<string, number | string> {
+  return {
+    [`${prefix} p50`]: rounded(summary.p50Ms),
+    [`${prefix} p99`]: rounded(summary.p99Ms),
+    [`${prefix} max`]: rounded(summary.maxMs),
+  };
+}
+
+function tableRow(label: string, summary: PipelineCaseSummary): Record<string, number | string> {
+  return {
+    case: label,
+    sent: summary.sent,
+    approved: summary.approved,
+    '91s': summary.missedDeadlines,
+    failed: summary.failedSends,
+    ...latencyColumns('soap', summary.reply),
+    ...latencyColumns('→sse', summary.replyToFeed),
+    ...latencyColumns('→apns', summary.replyToPush),
+    'missing sse': summary.missingFeedItems,
+    'missing apns': summary.missingPushes,
+  };
+}
+
+async function startKafkaHarness(): Promise<KafkaMockCluster> {
+  const topics = Object.values(TRANSACTION_TOPICS).flatMap((topic) => [
+    topic,
+    `${topic}.dead-letter`,
+  ]);
+  return startKafkaMock({
+    brokers: 1,
+    topics: topics.map((name) => ({ name, partitions: KAFKA_PARTITIONS })),
+  });
+}
+
+function bankEnvironment(
+  engine: BusEngine,
+  directory: string,
+  apns: ApnsTestServer,
+  kafka: KafkaMockCluster | undefined,
+  signingKeyPath: string,
+  caPath: string,
+): Record<string, string> {
+  return {
+    BANK_DATA_DIR: join(directory, 'bank-data'),
+    BANK_LEDGER_GRPC_PORT: '0',
+    BANK_AUTHORIZATION_GRPC_PORT: '0',
+    BANK_SOAP_PORT: '0',
+    BANK_FEED_PORT: '0',
+    BANK_NOTIFICATIONS_PORT: '0',
+    BANK_OPS_PORT_BASE: '0',
+    BANK_SOAP_DEADLINE_BUDGET_MS: DEADLINE_BUDGET_MS,
+    LOG_LEVEL: 'warn',
+    BANK_BUS_ENGINE: engine,
+    ...(kafka === undefined
+      ? {}
+      : {
+          KAFKA_BROKERS: kafka.bootstrapServers,
+          // The librdkafka mock holds a group rebalance for the session timeout; keep it short.
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
+          KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+        }),
+    APNS_ORIGIN: apns.origin,
+    APNS_KEY_PATH: signingKeyPath,
+    APNS_KEY_ID: APNS_KEY_ID,
+    APNS_TEAM_ID: APNS_TEAM_ID,
+    APNS_TOPIC: APNS_TOPIC,
+    APNS_CA_PATH: caPath,
+  };
+}
+
+async function runEngine(engine: BusEngine): Promise<Record<string, number | string>[]> {
+  const directory = mkdtempSync(join(tmpdir(), `pipeline-bench-${engine}-`));
+  const rows: Record<string, number | string>[] = [];
+  let kafka: KafkaMockCluster | undefined;
+  let apns: ApnsTestServer | undefined;
+  let bank: BankChild | undefined;
+  let streams: SseSubscription[] = [];
+  try {
+    const tls = selfSignedCertificate(directory);
+    const signing = apnsSigningKeyPair();
+    const signingKeyPath = join(directory, 'apns-signing-key.p8');
+    writeFileSync(signingKeyPath, signing.privateKeyPem, { mode: 0o600 });
+    apns = await ApnsTestServer.start({
+      keyPem: tls.keyPem,
+      certPem: tls.certPem,
+      signingPublicKeyPem: signing.publicKeyPem,
+      keyId: APNS_KEY_ID,
+      teamId: APNS_TEAM_ID,
+      topic: APNS_TOPIC,
+    });
+    const sink: CaseSink = { current: undefined };
+    timestampAcceptedPushes(apns, sink);
+    kafka = engine === 'kafka' ? await startKafkaHarness() : undefined;
+    process.stdout.write(`[${engine}] starting the bank...\n`);
+    bank = await startBankChild(
+      bankEnvironment(engine, directory, apns, kafka, signingKeyPath, tls.certPath),
+    );
+    const endpoints = bank.endpoints;
+    process.stdout.write(`[${engine}] issuing ${CARD_COUNT} cards, registering devices...\n`);
+    const customers = await prepareCustomers(endpoints);
+    await registerDevices(endpoints, customers);
+    streams = await openFeedStreams(endpoints, customers, sink);
+    const nextMessage = messageFactory(customers.flatMap((customer) => customer.cardTokens));
+    const warmUp = await runCase(
+      `[${engine}] warm-up`,
+      endpoints,
+      WARM_UP_RATE,
+      WARM_UP_SECONDS,
+      nextMessage,
+      sink,
+    );
+    rows.push(tableRow(`${engine} warm-up ${WARM_UP_RATE}/s`, warmUp.summary));
+    if (warmUp.summary.approved > 0 && warmUp.summary.replyToPush.count === 0) {
+      process.stdout.write(
+        `[${engine}] no push reached the test APNs server during the warm-up: does this bank ` +
+          'pass APNS_* to notifications?\n',
+      );
+    }
+    for (const rate of RATES) {
+      const label = `${engine} ${rate}/s`;
+      const result = await runCase(
+        `[${engine}]`,
+        endpoints,
+        rate,
+        SECONDS_PER_CASE,
+        nextMessage,
+        sink,
+      );
+      rows.push(tableRow(label, result.summary));
+      process.stdout.write(
+        `${JSON.stringify({ case: label, secondsPerCase: SECONDS_PER_CASE, drainMs: Math.round(result.drainMs), ...result.summary })}\n`,
+      );
+    }
+    process.stdout.write(
+      `[${engine}] bank warn/error log lines by message: ${JSON.stringify(bank.problems())}\n`,
+    );
+    return rows;
+  } catch (error) {
+    if (bank !== undefined) {
+      process.stderr.write(`[${engine}] bank output tail:\n${bank.tail().join('\n')}\n`);
+    }
+    throw error;
+  } finally {
+    for (const stream of streams) {
+      stream.close();
+    }
+    if (bank !== undefined) {
+      const code = await bank.stop();
+      process.stdout.write(`[${engine}] bank stopped (exit ${String(code)})\n`);
+    }
+    await kafka?.stop();
+    await apns?.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `pipeline bench: buses ${BUS_ENGINES.join(',')}, rates ${RATES.join(',')}/s, ` +
+      `${SECONDS_PER_CASE} s per case, ${CARD_COUNT} cards, SOAP budget ${DEADLINE_BUDGET_MS} ms\n`,
+  );
+  const rows: Record<string, number | string>[] = [];
+  for (const engine of BUS_ENGINES) {
+    rows.push(...(await runEngine(engine)));
+  }
+  process.stdout.write('latencies in ms; →sse / →apns from the SOAP reply\n');
+  console.table(rows);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
