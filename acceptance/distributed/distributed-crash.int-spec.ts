@@ -1,0 +1,93 @@
+import { DistributedBank } from '../support/distributed-bank';
+import {
+  type DistributedCard,
+  DistributedPayments,
+  PaymentStream,
+  type SentPayment,
+} from '../support/distributed-payments';
+
+/**
+ * Distributed mode (issue 6): the six apps as separate processes on the Kafka mock and a real
+ * etcd. An app is killed with SIGKILL while payments flow, restarted, and every approved payment
+ * must then have its hold in the ledger, its event on the bus, its feed item and its push, once.
+ */
+jest.setTimeout(110_000);
+
+const FUND_MINOR = 1_000_000n;
+const CARDS = 3;
+const APPROVALS_BEFORE_KILL = 6;
+const APPROVALS_AFTER_RESTART = 6;
+const START_MS = 100_000;
+/** Bound on the checks: a restarted consumer waits for its group's rebalance (~session timeout). */
+const NOTHING_LOST_WITHIN_MS = 60_000;
+
+let bank: DistributedBank;
+let payments: DistributedPayments;
+
+beforeAll(async () => {
+  bank = await DistributedBank.start();
+  process.stdout.write(`${bank.describeEngines()}\n`);
+  payments = await DistributedPayments.connect(bank);
+}, START_MS);
+
+afterAll(async () => {
+  await payments?.close();
+  await bank?.stop();
+  // Every process this file started is gone.
+  expect(bank?.runningPids() ?? []).toEqual([]);
+}, 60_000);
+
+async function openCards(): Promise<DistributedCard[]> {
+  const cards: DistributedCard[] = [];
+  for (let index = 0; index < CARDS; index += 1) {
+    cards.push(await payments.openCard(FUND_MINOR));
+  }
+  return cards;
+}
+
+function summary(sent: readonly SentPayment[]): string {
+  const counts = new Map<string, number>();
+  for (const payment of sent) {
+    const answer = payment.responseStatus.startsWith('none') ? 'none' : payment.responseStatus;
+    counts.set(answer, (counts.get(answer) ?? 0) + 1);
+  }
+  return [...counts].map(([answer, count]) => `${answer}×${count}`).join(' ');
+}
+
+it('approves payments across processes: hold, event, feed item and push for each', async () => {
+  const cards = await openCards();
+  const sent: SentPayment[] = [];
+  for (const card of cards) {
+    sent.push(await payments.pay(card, 250n));
+  }
+  expect(sent.map((payment) => payment.responseStatus)).toEqual(['00', '00', '00']);
+  expect(await payments.findLosses(sent, NOTHING_LOST_WITHIN_MS)).toEqual([]);
+});
+
+it.each(['authorization', 'feed'] as const)(
+  'kill -9 of %s mid-run, then a restart, loses no approved payment',
+  async (app) => {
+    const cards = await openCards();
+    const stream = new PaymentStream(payments, cards);
+    try {
+      await stream.waitForApprovals(APPROVALS_BEFORE_KILL, 30_000);
+      const pidBefore = bank.apps[app].pid;
+      await bank.kill(app);
+      const approvedAtKill = stream.approvedCount();
+      await bank.restart(app);
+      expect(bank.apps[app].pid).not.toBe(pidBefore);
+      await stream.waitForApprovals(approvedAtKill + APPROVALS_AFTER_RESTART, 40_000);
+    } finally {
+      await stream.stop();
+    }
+    const findings = await payments.findLosses(stream.sent, NOTHING_LOST_WITHIN_MS);
+    process.stdout.write(
+      `${app} killed and restarted: ${stream.sent.length} payments sent (${summary(stream.sent)}), ` +
+        `${findings.length} findings\n`,
+    );
+    expect(findings).toEqual([]);
+    expect(stream.approvedCount()).toBeGreaterThanOrEqual(
+      APPROVALS_BEFORE_KILL + APPROVALS_AFTER_RESTART,
+    );
+  },
+);
