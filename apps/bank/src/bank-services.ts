@@ -57,8 +57,19 @@ export function sharedEventBusPath(config: BankConfig): string {
   return join(config.BANK_DATA_DIR, 'event-bus', 'bus.db');
 }
 
-function sharedEventBus(config: BankConfig): EventBusConfig {
-  return { engine: 'embedded', path: sharedEventBusPath(config) };
+/**
+ * The bus a service connects to: the shared embedded log, or the Kafka brokers under a clientId of
+ * its own (topics are provisioned outside the bank, so it only connects).
+ */
+export function serviceEventBus(config: BankConfig, serviceName: string): EventBusConfig {
+  return config.bus.engine === 'embedded'
+    ? { engine: 'embedded', path: sharedEventBusPath(config) }
+    : {
+        engine: 'kafka',
+        ...config.bus.kafka,
+        brokers: [...config.bus.kafka.brokers],
+        clientId: `${config.bus.clientIdPrefix}-${serviceName}`,
+      };
 }
 
 /** Each service's operations port (/health, /metrics, /traces); base 0 lets every one pick. */
@@ -138,7 +149,7 @@ const authorization: BankServiceDefinition = {
       ...sections,
       ops: opsSection(config, workerId),
       locks: { engine: 'in-process' },
-      bus: sharedEventBus(config),
+      bus: serviceEventBus(config, 'authorization'),
       authorization: {
         AUTHORIZATION_GRPC_HOST: config.BANK_HOST,
         AUTHORIZATION_GRPC_PORT: config.BANK_AUTHORIZATION_GRPC_PORT,
@@ -197,7 +208,11 @@ const cardGateway: BankServiceDefinition = {
     const base = `http://${address(config, running.httpPort)}${config.BANK_SOAP_PATH}`;
     return {
       name: 'card-gateway',
-      endpoints: { soap: base, wsdl: `${base}?wsdl` },
+      endpoints: {
+        soap: base,
+        wsdl: `${base}?wsdl`,
+        ops: `http://${address(config, running.opsPort)}`,
+      },
       close: () => running.close(),
     };
   },
@@ -210,7 +225,7 @@ const merchantEnrichment: BankServiceDefinition = {
     const running = await bootstrapMerchantEnrichment({
       store,
       ids,
-      bus: sharedEventBus(config),
+      bus: serviceEventBus(config, 'merchant-enrichment'),
       enrichment: {
         MERCHANT_LOGO_BASE_URL: config.BANK_MERCHANT_LOGO_BASE_URL,
         MERCHANT_ENRICHMENT_GROUP_ID: 'merchant-enrichment',
@@ -249,7 +264,7 @@ const feed: BankServiceDefinition = {
     const running = await bootstrapFeed({
       store,
       ids,
-      bus: sharedEventBus(config),
+      bus: serviceEventBus(config, 'feed'),
       feed: {
         FEED_HTTP_HOST: config.BANK_HOST,
         FEED_HTTP_PORT: config.BANK_FEED_PORT,
@@ -306,11 +321,11 @@ const notifications: BankServiceDefinition = {
     const running = await bootstrapNotifications({
       store,
       ids,
-      bus: sharedEventBus(config),
+      bus: serviceEventBus(config, 'notifications'),
       locks: { engine: 'in-process' },
-      // No push provider credentials on a laptop: pushes are not sent; webhooks are.
-      apns: undefined,
-      fcm: undefined,
+      // Off unless APNS_* / FCM_* are set (a laptop has no credentials); webhooks always go out.
+      apns: config.apns,
+      fcm: config.fcm,
       webPush: undefined,
       notifications: {
         NOTIFICATIONS_HTTP_HOST: config.BANK_HOST,

@@ -1,145 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+
+import {
+  BANK_EXIT_TIMEOUT_MS,
+  BANK_READY_TIMEOUT_MS,
+  corebank,
+  field,
+  type RunningBankProcess,
+  startBankProcess,
+  stopBankProcess,
+} from './testing/bank-process';
 
 /**
  * The bank as a person runs it: `main.ts` in a child process on ephemeral ports with a temp data
  * directory, and the `corebank` CLI (bin/corebank.js) as separate child processes against it.
  */
-const REPOSITORY_ROOT = resolve(__dirname, '../../..');
-const BANK_MAIN = join(REPOSITORY_ROOT, 'apps/bank/src/main.ts');
-const COREBANK_BIN = join(REPOSITORY_ROOT, 'bin/corebank.js');
-const BANK_READY_TIMEOUT_MS = 60_000;
-const BANK_EXIT_TIMEOUT_MS = 30_000;
-const CLI_TIMEOUT_MS = 30_000;
-
-interface BankReady {
-  readonly pid: number;
-  readonly services: readonly string[];
-  readonly cardsAddress: string;
-  readonly soapUrl: string;
-  readonly demoAccountId: string;
-  readonly demoCardToken: string;
-  readonly demoSeededNow: boolean;
-  readonly demoAccess: Readonly<Record<string, string>>;
-}
-
-interface RunningBankProcess {
-  readonly child: ChildProcess;
-  readonly ready: BankReady;
-  readonly output: () => string;
-}
-
-function startBankProcess(dataDir: string): Promise<RunningBankProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', BANK_MAIN], {
-    cwd: REPOSITORY_ROOT,
-    env: {
-      ...process.env,
-      BANK_DATA_DIR: dataDir,
-      BANK_LEDGER_GRPC_PORT: '0',
-      BANK_AUTHORIZATION_GRPC_PORT: '0',
-      BANK_SOAP_PORT: '0',
-      BANK_FEED_PORT: '0',
-      BANK_NOTIFICATIONS_PORT: '0',
-      BANK_OPS_PORT_BASE: '0',
-      // The machine runs many suites at once; the 80 ms production budget is for the benchmark.
-      BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bank not ready in ${BANK_READY_TIMEOUT_MS} ms:\n${output}`));
-    }, BANK_READY_TIMEOUT_MS);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      const readyLine = output
-        .split('\n')
-        .find((line) => line.startsWith('{') && line.includes('"bank ready"'));
-      if (readyLine !== undefined) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stdout?.on('data', (more: Buffer) => (output += more.toString('utf8')));
-        resolvePromise({ child, ready: JSON.parse(readyLine) as BankReady, output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bank exited with ${String(code)} before ready:\n${output}`));
-    });
-  });
-}
-
-/** SIGINT, as Ctrl-C does; resolves with the exit code once the process is gone. */
-function stopBankProcess(bank: RunningBankProcess): Promise<number | null> {
-  if (bank.child.exitCode !== null) {
-    return Promise.resolve(bank.child.exitCode);
-  }
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      bank.child.kill('SIGKILL');
-      reject(new Error(`bank did not stop in ${BANK_EXIT_TIMEOUT_MS} ms:\n${bank.output()}`));
-    }, BANK_EXIT_TIMEOUT_MS);
-    bank.child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code);
-    });
-    bank.child.kill('SIGINT');
-  });
-}
-
-interface CliResult {
-  readonly exitCode: number | null;
-  readonly json: Record<string, unknown>;
-  readonly stderr: string;
-}
-
-/** Runs `corebank <args>` from a directory outside the repository, as an installed bin would. */
-function corebank(bank: RunningBankProcess, args: readonly string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [COREBANK_BIN, ...args], {
-    cwd: tmpdir(),
-    env: {
-      ...process.env,
-      COREBANK_CARDS_ADDRESS: bank.ready.cardsAddress,
-      COREBANK_SOAP_URL: bank.ready.soapUrl,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`corebank ${args.join(' ')} took over ${CLI_TIMEOUT_MS} ms`));
-    }, CLI_TIMEOUT_MS);
-    child.once('exit', (exitCode) => {
-      clearTimeout(timer);
-      try {
-        const json = JSON.parse(stdout.trim() === '' ? '{}' : stdout) as Record<string, unknown>;
-        resolvePromise({ exitCode, json, stderr });
-      } catch {
-        reject(new Error(`corebank ${args.join(' ')} printed no JSON: ${stdout} ${stderr}`));
-      }
-    });
-  });
-}
-
-function field(value: unknown, ...path: string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    current = (current as Record<string, unknown> | undefined)?.[key];
-  }
-  return current;
-}
-
 describe('the bank in one process, driven by the corebank CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'corebank-bank-'));
   let bank: RunningBankProcess | undefined;
@@ -152,7 +28,7 @@ describe('the bank in one process, driven by the corebank CLI', () => {
   };
 
   beforeAll(async () => {
-    bank = await startBankProcess(dataDir);
+    bank = await startBankProcess(dataDir, process.env);
   }, BANK_READY_TIMEOUT_MS + 5_000);
 
   afterAll(async () => {
@@ -310,7 +186,7 @@ describe('the bank in one process, driven by the corebank CLI', () => {
     const first = running();
     expect(await stopBankProcess(first)).toBe(0);
     expect(first.output()).toContain('bank: stopped\n');
-    bank = await startBankProcess(dataDir);
+    bank = await startBankProcess(dataDir, process.env);
     expect(bank.ready.demoSeededNow).toBe(false);
     expect(bank.ready.demoAccountId).toBe(first.ready.demoAccountId);
     const balance = await corebank(bank, ['account', 'balance', bank.ready.demoAccountId]);

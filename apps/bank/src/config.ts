@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
+
 import { z } from 'zod';
 
+import type { bootstrap as bootstrapNotifications } from '@corebank/notifications-service';
 import {
+  envEnum,
   envInteger,
+  envList,
   envMilliseconds,
   envString,
   type EnvRecord,
-  loadConfig,
+  loadConfigSections,
 } from '@corebank/platform-config';
+import type { KafkaEventBusConfigInput } from '@corebank/platform-event-bus';
 
 /**
  * The bank's configuration (every service in one process on the embedded engines), validated once
@@ -50,8 +56,202 @@ export const bankConfigSchema = z.object({
   BANK_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 10_000, min: 100, max: 120_000 }),
 });
 
+/**
+ * Which engine carries the bank's events. `embedded`: one SQLite log under BANK_DATA_DIR shared by
+ * every service. `kafka`: the brokers in KAFKA_BROKERS, whose topics must already exist (the bank
+ * never creates topics; production provisions them, tests create them on the mock cluster).
+ */
+const bankBusSectionSchema = z
+  .object({
+    BANK_BUS_ENGINE: envEnum(['embedded', 'kafka'], { default: 'embedded' }),
+    KAFKA_BROKERS: envList(z.string()).optional(),
+    /** Each service connects as `<prefix>-<service>`, so broker logs tell them apart. */
+    KAFKA_CLIENT_ID_PREFIX: envString({ default: 'corebank' }),
+    KAFKA_REQUEST_TIMEOUT_MS: envMilliseconds({ default: 30_000, min: 100, max: 120_000 }),
+    /** Tests shorten these: the librdkafka mock waits `session - 1 s` per group rebalance. */
+    KAFKA_SESSION_TIMEOUT_MS: envMilliseconds({ default: 30_000, min: 1_000, max: 300_000 }),
+    KAFKA_HEARTBEAT_INTERVAL_MS: envMilliseconds({ default: 3_000, min: 100, max: 60_000 }),
+    KAFKA_FETCH_MAX_WAIT_MS: envMilliseconds({ default: 1_000, min: 10, max: 30_000 }),
+  })
+  .transform((env, context): BankBusSettings => {
+    if (env.BANK_BUS_ENGINE === 'embedded') {
+      return { engine: 'embedded' };
+    }
+    if (env.KAFKA_BROKERS === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['KAFKA_BROKERS'],
+        message: 'required when BANK_BUS_ENGINE=kafka',
+      });
+      return z.NEVER;
+    }
+    return {
+      engine: 'kafka',
+      clientIdPrefix: env.KAFKA_CLIENT_ID_PREFIX,
+      kafka: {
+        brokers: [...env.KAFKA_BROKERS],
+        requestTimeoutMs: env.KAFKA_REQUEST_TIMEOUT_MS,
+        sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+        fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
+      },
+    };
+  });
+
+/** The bus engine; each service's clientId is added when its bus config is built. */
+export type BankBusSettings =
+  | { readonly engine: 'embedded' }
+  | {
+      readonly engine: 'kafka';
+      readonly clientIdPrefix: string;
+      readonly kafka: Omit<KafkaEventBusConfigInput, 'clientId'>;
+    };
+
+type NotificationsBootstrapConfig = Parameters<typeof bootstrapNotifications>[0];
+type ApnsSettings = NonNullable<NotificationsBootstrapConfig['apns']>;
+type FcmSettings = NonNullable<NotificationsBootstrapConfig['fcm']>;
+
+/** Apple: a provider token lives at most 60 minutes and may be refreshed at most every 20. */
+const APNS_TOKEN_REFRESH_MIN_MS = 20 * 60_000;
+const APNS_TOKEN_REFRESH_MAX_MS = 59 * 60_000;
+
+function readTextFile(path: string, context: z.RefinementCtx, variable: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [variable],
+      message: `cannot read ${path}: ${String(error)}`,
+    });
+    return z.NEVER;
+  }
+}
+
+/**
+ * APNs for the bank's notifications, with the variables (and meaning) of apps/notifications'
+ * config: on when APNS_ORIGIN is set, e.g. at a local test server with APNS_CA_PATH. Off by
+ * default: a laptop has no push credentials, and webhooks still go out.
+ */
+const bankApnsSectionSchema = z
+  .object({
+    APNS_ORIGIN: envString().optional(),
+    APNS_KEY_PATH: envString().optional(),
+    APNS_KEY_ID: envString().optional(),
+    APNS_TEAM_ID: envString().optional(),
+    APNS_TOPIC: envString().optional(),
+    APNS_CA_PATH: envString().optional(),
+    APNS_TOKEN_REFRESH_AFTER_MS: envMilliseconds({
+      default: 50 * 60_000,
+      min: APNS_TOKEN_REFRESH_MIN_MS,
+      max: APNS_TOKEN_REFRESH_MAX_MS,
+    }),
+    NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
+  })
+  .transform((env, context): ApnsSettings | undefined => {
+    if (env.APNS_ORIGIN === undefined) {
+      return undefined;
+    }
+    const { APNS_KEY_PATH: keyPath, APNS_KEY_ID: keyId, APNS_TEAM_ID: teamId } = env;
+    const topic = env.APNS_TOPIC;
+    if (
+      keyPath === undefined ||
+      keyId === undefined ||
+      teamId === undefined ||
+      topic === undefined
+    ) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['APNS_KEY_PATH'],
+        message:
+          'APNS_KEY_PATH, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are required with APNS_ORIGIN',
+      });
+      return z.NEVER;
+    }
+    const settings: ApnsSettings = {
+      origin: env.APNS_ORIGIN,
+      signingKeyPem: readTextFile(keyPath, context, 'APNS_KEY_PATH'),
+      keyId,
+      teamId,
+      topic,
+      tokenRefreshAfterMs: env.APNS_TOKEN_REFRESH_AFTER_MS,
+      requestTimeoutMs: env.NOTIFICATIONS_PROVIDER_TIMEOUT_MS,
+    };
+    return env.APNS_CA_PATH === undefined
+      ? settings
+      : { ...settings, caPem: readTextFile(env.APNS_CA_PATH, context, 'APNS_CA_PATH') };
+  });
+
+const serviceAccountFileSchema = z.object({
+  project_id: z.string().min(1),
+  client_email: z.string().email(),
+  private_key: z.string().min(64),
+  token_uri: z.string().url().optional(),
+});
+
+/** FCM, as in apps/notifications: on when FCM_SERVICE_ACCOUNT_PATH names a service-account key. */
+const bankFcmSectionSchema = z
+  .object({
+    FCM_SERVICE_ACCOUNT_PATH: envString().optional(),
+    FCM_TOKEN_URL: envString().optional(),
+    FCM_API_ORIGIN: envString({ default: 'https://fcm.googleapis.com' }),
+    NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
+  })
+  .transform((env, context): FcmSettings | undefined => {
+    if (env.FCM_SERVICE_ACCOUNT_PATH === undefined) {
+      return undefined;
+    }
+    const text = readTextFile(env.FCM_SERVICE_ACCOUNT_PATH, context, 'FCM_SERVICE_ACCOUNT_PATH');
+    let parsed: z.SafeParseReturnType<unknown, z.infer<typeof serviceAccountFileSchema>>;
+    try {
+      parsed = serviceAccountFileSchema.safeParse(JSON.parse(text));
+    } catch {
+      parsed = serviceAccountFileSchema.safeParse(undefined);
+    }
+    if (!parsed.success) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['FCM_SERVICE_ACCOUNT_PATH'],
+        message: 'not a service-account JSON key (project_id, client_email, private_key)',
+      });
+      return z.NEVER;
+    }
+    const tokenUrl = env.FCM_TOKEN_URL ?? parsed.data.token_uri;
+    if (tokenUrl === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['FCM_TOKEN_URL'],
+        message: 'required when the key file has no token_uri',
+      });
+      return z.NEVER;
+    }
+    return {
+      serviceAccount: {
+        projectId: parsed.data.project_id,
+        clientEmail: parsed.data.client_email,
+        privateKeyPem: parsed.data.private_key,
+      },
+      tokenUrl,
+      apiOrigin: env.FCM_API_ORIGIN,
+      requestTimeoutMs: env.NOTIFICATIONS_PROVIDER_TIMEOUT_MS,
+    };
+  });
+
 export type BankConfig = ReturnType<typeof loadBankConfig>;
 
+/**
+ * The flat BANK_* settings, plus `bus` (engine) and `apns`/`fcm` (push providers handed to
+ * notifications as they are; undefined means that provider is off).
+ */
 export function loadBankConfig(env: EnvRecord = process.env) {
-  return loadConfig(bankConfigSchema, env);
+  const sections = loadConfigSections(
+    {
+      bank: bankConfigSchema,
+      bus: bankBusSectionSchema,
+      apns: bankApnsSectionSchema,
+      fcm: bankFcmSectionSchema,
+    },
+    env,
+  );
+  return { ...sections.bank, bus: sections.bus, apns: sections.apns, fcm: sections.fcm };
 }

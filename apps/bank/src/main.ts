@@ -41,6 +41,19 @@ function printWhereEverythingIs(bank: RunningBank, config: BankConfig): void {
       cardsAddress: bank.cardsAddress,
       soapUrl: endpoint('card-gateway', 'soap'),
       wsdlUrl: endpoint('card-gateway', 'wsdl'),
+      feedUrl: endpoint('feed', 'api'),
+      notificationsUrl: endpoint('notifications', 'api'),
+      busEngine: config.bus.engine,
+      // Every service's /health, /metrics and /traces, by service name.
+      opsUrls: Object.fromEntries(
+        bank.services.flatMap((service) =>
+          service.endpoints['ops'] === undefined ? [] : [[service.name, service.endpoints['ops']]],
+        ),
+      ),
+      // Everything each service listens on, by service name then kind (grpc, soap, api, ops...).
+      endpoints: Object.fromEntries(
+        bank.services.map((service) => [service.name, service.endpoints]),
+      ),
       demoAccountId: bank.demo.accountId,
       demoCardToken: bank.demo.cardToken,
       demoSeededNow: bank.demo.seededNow,
