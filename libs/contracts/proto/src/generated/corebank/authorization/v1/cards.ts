@@ -52,7 +52,7 @@ export interface OpenAccountRequest {
    * customers' (their own funding account and account code), and its events carry testAccount so
    * reports and balances of real money leave it out. Fixed at opening.
    */
-  testAccount: boolean;
+  testAccount?: boolean | undefined;
 }
 
 export interface OpenAccountResponse {
@@ -154,7 +154,7 @@ export interface SetSpendingControlsRequest {
 }
 
 function createBaseOpenAccountRequest(): OpenAccountRequest {
-  return { idempotencyKey: "", currencyCode: "", customerReference: "", testAccount: false };
+  return { idempotencyKey: "", currencyCode: "", customerReference: "", testAccount: undefined };
 }
 
 export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
@@ -168,7 +168,7 @@ export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
     if (message.customerReference !== "") {
       writer.uint32(26).string(message.customerReference);
     }
-    if (message.testAccount !== false) {
+    if (message.testAccount !== undefined) {
       writer.uint32(32).bool(message.testAccount);
     }
     return writer;
@@ -239,7 +239,7 @@ export const OpenAccountRequest: MessageFns<OpenAccountRequest> = {
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.currencyCode = object.currencyCode ?? "";
     message.customerReference = object.customerReference ?? "";
-    message.testAccount = object.testAccount ?? false;
+    message.testAccount = object.testAccount ?? undefined;
     return message;
   },
 };
