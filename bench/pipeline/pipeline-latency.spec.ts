@@ -31,6 +31,23 @@ describe('PipelineLatencyRecorder', () => {
     expect(summary.missingPushes).toBe(0);
   });
 
+  it('splits the time by hop from the wall-clock stamps the item carries', () => {
+    const recorder = new PipelineLatencyRecorder();
+    recorder.recordReply('42', replied(100));
+    recorder.recordFeedItem(descriptorFor('42'), 'tx_4', 130, {
+      createdAtMs: 1_000,
+      updatedAtMs: 1_025,
+      arrivedAtMs: 1_027,
+    });
+    recorder.recordPushAccepted('tx_4', 160, 1_058);
+
+    const hops = recorder.summary().hops;
+
+    expect(hops.eventToFeedWrite.p50Ms).toBe(25);
+    expect(hops.feedWriteToSse.p50Ms).toBe(2);
+    expect(hops.feedWriteToPush.p50Ms).toBe(33);
+  });
+
   it('takes the first sighting of an item, whatever order the sightings come in', () => {
     const recorder = new PipelineLatencyRecorder();
     // The push and the SSE event are seen before the reply reaches the client.

@@ -15,8 +15,12 @@ import { percentile } from '../authorize/load-generator';
  */
 export class PipelineLatencyRecorder {
   private readonly replies = new Map<string, { repliedAtMs: number; approved: boolean }>();
-  private readonly itemByTxnId = new Map<string, { itemId: string; arrivedAtMs: number }>();
+  private readonly itemByTxnId = new Map<
+    string,
+    { itemId: string; arrivedAtMs: number; stamps: FeedItemWallClock | undefined }
+  >();
   private readonly pushAcceptedAtMs = new Map<string, number>();
+  private readonly pushAcceptedAtWallMs = new Map<string, number>();
   private replyLatenciesMs: number[] = [];
   private sent = 0;
   private failedSends = 0;
@@ -41,8 +45,16 @@ export class PipelineLatencyRecorder {
     });
   }
 
-  /** A feed item arrived on an SSE stream, carrying `description`. */
-  recordFeedItem(description: string, itemId: string, arrivedAtMs: number): void {
+  /**
+   * A feed item arrived on an SSE stream, carrying `description`; `stamps` are the wall-clock
+   * times the item itself carries, for the per-hop breakdown.
+   */
+  recordFeedItem(
+    description: string,
+    itemId: string,
+    arrivedAtMs: number,
+    stamps?: FeedItemWallClock,
+  ): void {
     const txnId = txnIdFromDescription(description);
     if (txnId === undefined) {
       this.unmatchedFeedItems += 1;
@@ -50,15 +62,18 @@ export class PipelineLatencyRecorder {
       return;
     }
     if (!this.itemByTxnId.has(txnId)) {
-      this.itemByTxnId.set(txnId, { itemId: normalisedItemId(itemId), arrivedAtMs });
+      this.itemByTxnId.set(txnId, { itemId: normalisedItemId(itemId), arrivedAtMs, stamps });
     }
   }
 
   /** The test APNs server accepted a push whose collapse id is `collapseId`. */
-  recordPushAccepted(collapseId: string, acceptedAtMs: number): void {
+  recordPushAccepted(collapseId: string, acceptedAtMs: number, acceptedAtWallMs?: number): void {
     const itemId = normalisedItemId(collapseId);
     if (!this.pushAcceptedAtMs.has(itemId)) {
       this.pushAcceptedAtMs.set(itemId, acceptedAtMs);
+      if (acceptedAtWallMs !== undefined) {
+        this.pushAcceptedAtWallMs.set(itemId, acceptedAtWallMs);
+      }
     }
   }
 
@@ -84,6 +99,9 @@ export class PipelineLatencyRecorder {
   summary(): PipelineCaseSummary {
     const toFeedMs: number[] = [];
     const toPushMs: number[] = [];
+    const eventToFeedWriteMs: number[] = [];
+    const feedWriteToSseMs: number[] = [];
+    const feedWriteToPushMs: number[] = [];
     let approved = 0;
     for (const [txnId, reply] of this.replies) {
       if (!reply.approved) {
@@ -99,6 +117,14 @@ export class PipelineLatencyRecorder {
       if (pushedAtMs !== undefined) {
         toPushMs.push(pushedAtMs - reply.repliedAtMs);
       }
+      if (item.stamps !== undefined) {
+        eventToFeedWriteMs.push(item.stamps.updatedAtMs - item.stamps.createdAtMs);
+        feedWriteToSseMs.push(item.stamps.arrivedAtMs - item.stamps.updatedAtMs);
+        const pushedAtWallMs = this.pushAcceptedAtWallMs.get(item.itemId);
+        if (pushedAtWallMs !== undefined) {
+          feedWriteToPushMs.push(pushedAtWallMs - item.stamps.updatedAtMs);
+        }
+      }
     }
     const missing = this.outstanding();
     return {
@@ -109,6 +135,11 @@ export class PipelineLatencyRecorder {
       reply: latencySummary(this.replyLatenciesMs),
       replyToFeed: latencySummary(toFeedMs),
       replyToPush: latencySummary(toPushMs),
+      hops: {
+        eventToFeedWrite: latencySummary(eventToFeedWriteMs),
+        feedWriteToSse: latencySummary(feedWriteToSseMs),
+        feedWriteToPush: latencySummary(feedWriteToPushMs),
+      },
       missingFeedItems: missing.feed,
       missingPushes: missing.push,
       unmatchedFeedItems: this.unmatchedFeedItems,
@@ -139,6 +170,19 @@ export interface LatencySummary {
   readonly negativeCount: number;
 }
 
+/**
+ * Wall-clock instants (Date.now() milliseconds) around one feed item: `createdAtMs` is the item's
+ * `created` (authorization's event time, set when it decided), `updatedAtMs` its `updated` (when
+ * the feed stored this revision), `arrivedAtMs` when the benchmark read it from the SSE stream.
+ * Millisecond resolution and one machine's clock, so good for where the time goes, not for
+ * sub-millisecond claims.
+ */
+export interface FeedItemWallClock {
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly arrivedAtMs: number;
+}
+
 export interface PipelineCaseSummary {
   readonly sent: number;
   readonly failedSends: number;
@@ -147,6 +191,15 @@ export interface PipelineCaseSummary {
   readonly reply: LatencySummary;
   readonly replyToFeed: LatencySummary;
   readonly replyToPush: LatencySummary;
+  /** Where the time goes, from the wall-clock stamps the feed item carries. */
+  readonly hops: {
+    /** Authorization's event time → the feed stored the item (outbox relay, bus, enrichment, bus). */
+    readonly eventToFeedWrite: LatencySummary;
+    /** Feed stored the item → its SSE event read by the benchmark. */
+    readonly feedWriteToSse: LatencySummary;
+    /** Feed stored the item → the test APNs server accepted its push (feed.items.v1, notifications). */
+    readonly feedWriteToPush: LatencySummary;
+  };
   /** Approved payments with no feed item on the SSE stream after the drain. */
   readonly missingFeedItems: number;
   /** Approved payments with no push accepted after the drain (includes those missing a feed item). */
