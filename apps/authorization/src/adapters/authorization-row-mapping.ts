@@ -35,6 +35,7 @@ const cardSchema = z.object({
     cardNotPresentBlocked: z.boolean(),
     blockedCountries: z.array(z.string()),
   }),
+  testAccount: z.boolean().optional(),
 });
 
 export function cardToJson(card: Card): JsonValue {
@@ -72,6 +73,7 @@ const accountSchema = z.object({
   currencyCode: z.string(),
   customerReference: z.string(),
   openedAtMs: z.number(),
+  testAccount: z.boolean().optional(),
 });
 
 export function accountToJson(account: CustomerAccount): JsonValue {

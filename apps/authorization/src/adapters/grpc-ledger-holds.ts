@@ -42,6 +42,11 @@ export class GrpcLedgerHolds implements LedgerHolds {
     return deriveLedgerId(`bank:funding:${currencyCode}`);
   }
 
+  /** Test accounts are funded from here, so the real funding account's total excludes them. */
+  static testFundingAccountId(currencyCode: string): string {
+    return deriveLedgerId(`bank:test_funding:${currencyCode}`);
+  }
+
   async openCustomerAccounts(accounts: CustomerLedgerAccounts): Promise<void> {
     await this.ensureBankAccounts(accounts.currencyCode);
     const exponent = exponentOf(accounts.currencyCode);
@@ -53,7 +58,7 @@ export class GrpcLedgerHolds implements LedgerHolds {
           currencyExponent: exponent,
           code: ledgerV1.AccountCode.ACCOUNT_CODE_CUSTOMER,
           flags: { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false },
-          userData: 'customer',
+          userData: accounts.testAccount === true ? 'test_customer' : 'customer',
         },
         {
           id: accounts.overdraftAccountId,
@@ -61,7 +66,8 @@ export class GrpcLedgerHolds implements LedgerHolds {
           currencyExponent: exponent,
           code: ledgerV1.AccountCode.ACCOUNT_CODE_SUSPENSE,
           flags: { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false },
-          userData: 'customer_overdraft',
+          userData:
+            accounts.testAccount === true ? 'test_customer_overdraft' : 'customer_overdraft',
         },
       ],
     });
@@ -137,7 +143,10 @@ export class GrpcLedgerHolds implements LedgerHolds {
     const transfer = {
       ...emptyTransfer(),
       id: transferId,
-      debitAccountId: GrpcLedgerHolds.fundingAccountId(accounts.currencyCode),
+      debitAccountId:
+        accounts.testAccount === true
+          ? GrpcLedgerHolds.testFundingAccountId(accounts.currencyCode)
+          : GrpcLedgerHolds.fundingAccountId(accounts.currencyCode),
       creditAccountId: accounts.accountId,
       amountMinor: amountMinor.toString(),
       currencyCode: accounts.currencyCode,
@@ -305,6 +314,14 @@ export class GrpcLedgerHolds implements LedgerHolds {
           code: ledgerV1.AccountCode.ACCOUNT_CODE_FUNDING,
           flags: noAccountFlags,
           userData: 'funding',
+        },
+        {
+          id: GrpcLedgerHolds.testFundingAccountId(currencyCode),
+          currencyCode,
+          currencyExponent: exponent,
+          code: ledgerV1.AccountCode.ACCOUNT_CODE_FUNDING,
+          flags: noAccountFlags,
+          userData: 'test_funding',
         },
       ],
     });

@@ -33,6 +33,8 @@ export interface Card {
   readonly currencyCode: string;
   readonly product: ProductRules;
   readonly controls: SpendingControls;
+  /** Issued on a test account: its events say so, so reports of real money leave them out. */
+  readonly testAccount?: boolean;
 }
 
 export const NO_SPENDING_CONTROLS: SpendingControls = {

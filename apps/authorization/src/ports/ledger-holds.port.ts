@@ -7,6 +7,8 @@ export interface CustomerLedgerAccounts {
   /** Draws from here cover forced effects the customer cannot (stand-in holds, force posts). */
   readonly overdraftAccountId: string;
   readonly currencyCode: string;
+  /** A test account (fake-card suite, prober): its ledger accounts are kept apart from real ones. */
+  readonly testAccount?: boolean;
 }
 
 export interface CustomerBalance {

@@ -56,6 +56,8 @@ export class ManageCardsUseCase {
     readonly idempotencyKey: string;
     readonly currencyCode: string;
     readonly customerReference: string;
+    /** Fixed at opening: a test account's ledger accounts and events are marked as such. */
+    readonly testAccount?: boolean;
   }): Promise<CustomerAccount> {
     const { store, ledger, ids, clock } = this.dependencies;
     requireKey(command.idempotencyKey);
@@ -76,6 +78,7 @@ export class ManageCardsUseCase {
       currencyCode: command.currencyCode,
       customerReference: command.customerReference,
       openedAtMs: clock.nowMs(),
+      ...(command.testAccount === true ? { testAccount: true } : {}),
     };
     // Ledger first: a crash after it leaves a ledger account that the retry (same key, same id)
     // finds already there, never a store record pointing at no ledger account.
@@ -135,6 +138,7 @@ export class ManageCardsUseCase {
       currencyCode: account.currencyCode,
       product: command.product,
       controls: command.controls,
+      ...(account.testAccount === true ? { testAccount: true } : {}),
     };
     if (!(await store.insertCard(card))) {
       throw new PlatformError('conflict.card_token_taken', 'token already issued', {

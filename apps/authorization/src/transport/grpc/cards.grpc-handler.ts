@@ -27,8 +27,13 @@ export function cardsGrpcHandlers(
         idempotencyKey: request.idempotencyKey,
         currencyCode: request.currencyCode,
         customerReference: request.customerReference,
+        testAccount: request.testAccount,
       });
-      return { accountId: account.accountId, currencyCode: account.currencyCode };
+      return {
+        accountId: account.accountId,
+        currencyCode: account.currencyCode,
+        testAccount: account.testAccount === true,
+      };
     },
     fundAccount: async (request) => {
       const balance = await manageCards.fundAccount({
