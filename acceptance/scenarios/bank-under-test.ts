@@ -27,3 +27,23 @@ export interface StepReporter {
 
 /** A scenario in business language, runnable against any BankUnderTest. */
 export type Scenario = (bank: BankUnderTest, report: StepReporter) => Promise<void>;
+
+/** A scenario with a stable snake_case name: the jest test title and the prober's metric label. */
+export interface NamedScenario {
+  readonly name: string;
+  readonly run: Scenario;
+}
+
+/** The jest reporter: runs each step, adding the step's name to whatever it throws. */
+export const PASS_THROUGH_REPORTER: StepReporter = {
+  async step<T>(name: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof Error) {
+        error.message = `step ${name}: ${error.message}`;
+      }
+      throw error;
+    }
+  },
+};
