@@ -164,7 +164,8 @@ export class FeedStream {
     if (event !== 'feed_item' || data === '') {
       return;
     }
-    const item = JSON.parse(data) as unknown;
+    // `{ type: 'transaction', transaction }` or `{ type: 'basic', item }`: only transactions count.
+    const item = (JSON.parse(data) as { transaction?: unknown }).transaction;
     if (isFeedTransaction(item)) {
       this.items.push(item);
       if (this.items.length > SSE_EVENTS_KEPT_MAX) {
