@@ -88,6 +88,22 @@ describe('PipelineLatencyRecorder', () => {
     });
     expect(summary.reply.count).toBe(4);
   });
+
+  it('counts approvals of unobserved accounts without expecting their item or push', () => {
+    const recorder = new PipelineLatencyRecorder();
+    recorder.recordReply('1', replied(0), true);
+    recorder.recordReply('2', replied(0), false);
+    recorder.recordFeedItem(descriptorFor('1'), 'tx_1', 10);
+    recorder.recordPushAccepted('tx_1', 20);
+
+    expect(recorder.outstanding()).toEqual({ feed: 0, push: 0 });
+    expect(recorder.summary()).toMatchObject({
+      approved: 2,
+      observedApproved: 1,
+      missingFeedItems: 0,
+      missingPushes: 0,
+    });
+  });
 });
 
 describe('latencySummary', () => {

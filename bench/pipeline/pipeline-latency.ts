@@ -14,7 +14,8 @@ import { percentile } from '../authorize/load-generator';
  * re-sends an item when it changes (enrichment arriving late) and that is not a new arrival.
  */
 export class PipelineLatencyRecorder {
-  private readonly replies = new Map<string, { repliedAtMs: number; approved: boolean }>();
+  private readonly replies = new Map<string, { repliedAtMs: number }>();
+  private approved = 0;
   private readonly itemByTxnId = new Map<
     string,
     { itemId: string; arrivedAtMs: number; stamps: FeedItemWallClock | undefined }
@@ -28,8 +29,12 @@ export class PipelineLatencyRecorder {
   private unmatchedFeedItems = 0;
   private firstUnmatchedDescription: string | undefined;
 
-  /** A payment was sent; `replyLatencyMs` counts from its scheduled send time (open loop). */
-  recordReply(txnId: string, outcome: SoapReplyOutcome): void {
+  /**
+   * A payment was sent; `replyLatencyMs` counts from its scheduled send time (open loop).
+   * `observed`: the payment's account has an SSE stream and a device, so its feed item and push
+   * are expected; other payments only load the pipeline.
+   */
+  recordReply(txnId: string, outcome: SoapReplyOutcome, observed = true): void {
     this.sent += 1;
     if (outcome.kind === 'failed') {
       this.failedSends += 1;
@@ -39,10 +44,13 @@ export class PipelineLatencyRecorder {
     if (outcome.responseStatus === '91') {
       this.missedDeadlines += 1;
     }
-    this.replies.set(txnId, {
-      repliedAtMs: outcome.repliedAtMs,
-      approved: outcome.responseStatus === '00',
-    });
+    if (outcome.responseStatus !== '00') {
+      return;
+    }
+    this.approved += 1;
+    if (observed) {
+      this.replies.set(txnId, { repliedAtMs: outcome.repliedAtMs });
+    }
   }
 
   /**
@@ -77,14 +85,11 @@ export class PipelineLatencyRecorder {
     }
   }
 
-  /** Approved payments whose feed item (or push) has not been seen yet. */
+  /** Observed approved payments whose feed item (or push) has not been seen yet. */
   outstanding(): { readonly feed: number; readonly push: number } {
     let feed = 0;
     let push = 0;
-    for (const [txnId, reply] of this.replies) {
-      if (!reply.approved) {
-        continue;
-      }
+    for (const txnId of this.replies.keys()) {
       const item = this.itemByTxnId.get(txnId);
       if (item === undefined) {
         feed += 1;
@@ -102,12 +107,7 @@ export class PipelineLatencyRecorder {
     const eventToFeedWriteMs: number[] = [];
     const feedWriteToSseMs: number[] = [];
     const feedWriteToPushMs: number[] = [];
-    let approved = 0;
     for (const [txnId, reply] of this.replies) {
-      if (!reply.approved) {
-        continue;
-      }
-      approved += 1;
       const item = this.itemByTxnId.get(txnId);
       if (item === undefined) {
         continue;
@@ -131,7 +131,8 @@ export class PipelineLatencyRecorder {
       sent: this.sent,
       failedSends: this.failedSends,
       missedDeadlines: this.missedDeadlines,
-      approved,
+      approved: this.approved,
+      observedApproved: this.replies.size,
       reply: latencySummary(this.replyLatenciesMs),
       replyToFeed: latencySummary(toFeedMs),
       replyToPush: latencySummary(toPushMs),
@@ -188,6 +189,8 @@ export interface PipelineCaseSummary {
   readonly failedSends: number;
   readonly missedDeadlines: number;
   readonly approved: number;
+  /** Approved payments on observed accounts: the ones whose item and push are measured. */
+  readonly observedApproved: number;
   readonly reply: LatencySummary;
   readonly replyToFeed: LatencySummary;
   readonly replyToPush: LatencySummary;
@@ -200,9 +203,9 @@ export interface PipelineCaseSummary {
     /** Feed stored the item → the test APNs server accepted its push (feed.items.v1, notifications). */
     readonly feedWriteToPush: LatencySummary;
   };
-  /** Approved payments with no feed item on the SSE stream after the drain. */
+  /** Observed approved payments with no feed item on the SSE stream after the drain. */
   readonly missingFeedItems: number;
-  /** Approved payments with no push accepted after the drain (includes those missing a feed item). */
+  /** Observed approved payments with no push accepted after the drain (incl. no feed item). */
   readonly missingPushes: number;
   /** SSE feed items whose description carried no TXn_ID of this benchmark. */
   readonly unmatchedFeedItems: number;

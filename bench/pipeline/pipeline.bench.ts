@@ -66,7 +66,12 @@ const SECONDS_PER_CASE = positiveNumbers('BENCH_PIPELINE_SECONDS_PER_CASE', '30'
 const RATES = positiveNumbers('BENCH_PIPELINE_RATES', '200,500');
 const BUS_ENGINES = busEngines();
 /** Cards the payments spread over: authorization serialises one card's messages (card lock). */
-const CARD_COUNT = positiveNumbers('BENCH_PIPELINE_CARDS', '200')[0] ?? 200;
+const CARD_COUNT = positiveNumbers('BENCH_PIPELINE_CARDS', '320')[0] ?? 320;
+/** Accounts the cards spread over; consumers keep one account's events in order (partition key). */
+const ACCOUNT_COUNT = Math.max(
+  1,
+  Math.floor(positiveNumbers('BENCH_PIPELINE_ACCOUNTS', '16')[0] ?? 16),
+);
 /** After the last reply, how long missing feed items and pushes may still arrive. */
 const DRAIN_TIMEOUT_MS = positiveNumbers('BENCH_PIPELINE_DRAIN_TIMEOUT_MS', '15000')[0] ?? 15_000;
 /** Production's gateway budget (ARCHITECTURE §7), not the demo's 150 ms. */
@@ -92,8 +97,21 @@ const MCCS = ['5411', '5812', '5999', '4111', '5541', '5732'];
 /** A customer of the bank the benchmark can read the feed of and push to. */
 interface BenchCustomer {
   readonly accountId: string;
-  readonly bearerToken: string;
+  /** Undefined: no token for this account, so its feed and pushes are not observed. */
+  readonly bearerToken: string | undefined;
   readonly cardTokens: string[];
+}
+
+interface PaymentCard {
+  readonly token: string;
+  /** The card's account is observed (SSE stream and APNs device). */
+  readonly observed: boolean;
+}
+
+interface PaymentMessage {
+  readonly txnId: string;
+  readonly observed: boolean;
+  readonly body: string;
 }
 
 /** Deterministic so runs pay the same amounts with the same cards (xorshift32). */
@@ -113,7 +131,7 @@ function randomSource(seed: number): () => number {
  * bank. The TXn_ID goes into the merchant descriptor too (DE43 name, 25 characters) so the feed
  * item's description names the payment it belongs to.
  */
-function messageFactory(cardTokens: readonly string[]): () => { txnId: string; body: string } {
+function messageFactory(cards: readonly PaymentCard[]): () => PaymentMessage {
   const template = getTransactionEnvelope({
     ...PURCHASE_AUTHORIZATION_FIELDS,
     Token: '@TOKEN@',
@@ -129,15 +147,16 @@ function messageFactory(cardTokens: readonly string[]): () => { txnId: string; b
   let sequence = 0;
   return () => {
     sequence += 1;
-    const token = cardTokens[Math.floor(random() * cardTokens.length)] ?? '';
+    const card = cards[Math.floor(random() * cards.length)];
     const pence = 100 + Math.floor(random() * 4900);
     const amount = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}00`;
     const txnId = `${prefix}${String(sequence).padStart(9, '0')}`;
     const descriptor = descriptorFor(txnId).padEnd(25, ' ');
     return {
       txnId,
+      observed: card?.observed ?? false,
       body: template
-        .replace('@TOKEN@', token)
+        .replace('@TOKEN@', card?.token ?? '')
         .replaceAll('@TXNID@', txnId)
         .replaceAll('@AMOUNT@', amount)
         .replace('@MCC@', MCCS[sequence % MCCS.length] ?? '5999')
@@ -180,33 +199,53 @@ function httpJson(
   });
 }
 
-/**
- * The bank issues a bearer token for its demo customer only (per-start secret, not exported), so
- * every card is issued on the demo account: many cards keep the card lock from serialising, and
- * the one account gets one SSE stream and one APNs device.
- */
-async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
-  const cards = createRpcClient(authorizationCardsV1.CardServiceClient, {
+function cardsClient(bank: BankEndpoints) {
+  return createRpcClient(authorizationCardsV1.CardServiceClient, {
     address: bank.cardsAddress,
     defaultTimeoutMs: SETUP_CALL_TIMEOUT_MS,
+    // A setup tool: a breaker would only hide the first error behind `circuit open`.
     breaker: false,
   });
+}
+
+/**
+ * Accounts for the payments: the bank's demo account plus ACCOUNT_COUNT - 1 opened through
+ * CardService, each funded and with an equal share of CARD_COUNT cards, so neither one card's
+ * lock nor one account's bus partition (every consumer handles one account's events in order)
+ * carries all the load. The bank issues a bearer token for its demo customer only (per-start
+ * secret, not exported), so only the demo account is observed (SSE stream, APNs device); the
+ * others load the same pipeline and are not measured.
+ */
+async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
+  const cards = cardsClient(bank);
   try {
-    const customer: BenchCustomer = {
-      accountId: bank.demoAccountId,
-      bearerToken: bank.demoBearerToken,
-      cardTokens: [],
-    };
     const runId = `${process.pid}-${Date.now()}`;
-    await cards.call('fundAccount', {
-      idempotencyKey: `pipeline-bench-fund-${runId}`,
-      accountId: customer.accountId,
-      amountMinor: FUNDING_MINOR,
-    });
+    const customers: BenchCustomer[] = [
+      { accountId: bank.demoAccountId, bearerToken: bank.demoBearerToken, cardTokens: [] },
+    ];
+    for (let index = 1; index < ACCOUNT_COUNT; index += 1) {
+      const account = await cards.call('openAccount', {
+        idempotencyKey: `pipeline-bench-open-${runId}-${index}`,
+        currencyCode: 'GBP',
+        customerReference: `pipeline-bench-${runId}-${index}`,
+      });
+      customers.push({ accountId: account.accountId, bearerToken: undefined, cardTokens: [] });
+    }
+    for (const [index, customer] of customers.entries()) {
+      await cards.call('fundAccount', {
+        idempotencyKey: `pipeline-bench-fund-${runId}-${index}`,
+        accountId: customer.accountId,
+        amountMinor: FUNDING_MINOR,
+      });
+    }
     let next = 0;
     const issueWorker = async (): Promise<void> => {
       while (next < CARD_COUNT) {
+        const customer = customers[next % customers.length];
         next += 1;
+        if (customer === undefined) {
+          continue;
+        }
         const card = await cards.call('issueCard', {
           idempotencyKey: `pipeline-bench-card-${runId}-${next}`,
           accountId: customer.accountId,
@@ -226,7 +265,7 @@ async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
       }
     };
     await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, issueWorker));
-    return [customer];
+    return customers;
   } finally {
     cards.close();
   }
@@ -242,6 +281,9 @@ async function registerDevices(
   customers: readonly BenchCustomer[],
 ): Promise<void> {
   for (const [index, customer] of customers.entries()) {
+    if (customer.bearerToken === undefined) {
+      continue;
+    }
     const reply = await httpJson(`${bank.notificationsUrl}/devices`, 'POST', customer.bearerToken, {
       kind: 'apns',
       token: deviceTokenFor(index),
@@ -264,6 +306,9 @@ async function openFeedStreams(
 ): Promise<SseSubscription[]> {
   const subscriptions: SseSubscription[] = [];
   for (const customer of customers) {
+    if (customer.bearerToken === undefined) {
+      continue;
+    }
     const subscription = subscribeToEvents(
       `${bank.feedUrl}/accounts/${encodeURIComponent(customer.accountId)}/feed/stream`,
       customer.bearerToken,
@@ -365,7 +410,7 @@ async function sendOpenLoop(
   soapUrl: URL,
   ratePerSecond: number,
   seconds: number,
-  nextMessage: () => { txnId: string; body: string },
+  nextMessage: () => PaymentMessage,
   recorder: PipelineLatencyRecorder,
 ): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: SOAP_CONNECTIONS });
@@ -376,7 +421,7 @@ async function sendOpenLoop(
   const send = async (scheduledAtMs: number): Promise<void> => {
     const message = nextMessage();
     if (outstanding >= OUTSTANDING_SENDS_MAX) {
-      recorder.recordReply(message.txnId, { kind: 'failed' });
+      recorder.recordReply(message.txnId, { kind: 'failed' }, message.observed);
       return;
     }
     outstanding += 1;
@@ -398,7 +443,7 @@ async function sendOpenLoop(
     } finally {
       outstanding -= 1;
     }
-    recorder.recordReply(message.txnId, outcome);
+    recorder.recordReply(message.txnId, outcome, message.observed);
   };
   const startedAtMs = performance.now();
   let next = 0;
@@ -438,7 +483,7 @@ async function runCase(
   bank: BankEndpoints,
   ratePerSecond: number,
   seconds: number,
-  nextMessage: () => { txnId: string; body: string },
+  nextMessage: () => PaymentMessage,
   sink: CaseSink,
 ): Promise<{ summary: PipelineCaseSummary; drainMs: number }> {
   const recorder = new PipelineLatencyRecorder();
@@ -470,6 +515,7 @@ function tableRow(label: string, summary: PipelineCaseSummary): Record<string, n
     case: label,
     sent: summary.sent,
     approved: summary.approved,
+    observed: summary.observedApproved,
     '91s': summary.missedDeadlines,
     failed: summary.failedSends,
     ...latencyColumns('soap', summary.reply),
@@ -569,11 +615,20 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
       bankEnvironment(engine, directory, apns, kafka, signingKeyPath, tls.certPath),
     );
     const endpoints = bank.endpoints;
-    process.stdout.write(`[${engine}] issuing ${CARD_COUNT} cards, registering devices...\n`);
+    process.stdout.write(
+      `[${engine}] opening ${ACCOUNT_COUNT} accounts with ${CARD_COUNT} cards, registering devices...\n`,
+    );
     const customers = await prepareCustomers(endpoints);
     await registerDevices(endpoints, customers);
     streams = await openFeedStreams(endpoints, customers, sink);
-    const nextMessage = messageFactory(customers.flatMap((customer) => customer.cardTokens));
+    const nextMessage = messageFactory(
+      customers.flatMap((customer) =>
+        customer.cardTokens.map((token) => ({
+          token,
+          observed: customer.bearerToken !== undefined,
+        })),
+      ),
+    );
     const warmUp = await runCase(
       `[${engine}] warm-up`,
       endpoints,
@@ -631,7 +686,8 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
 async function main(): Promise<void> {
   process.stdout.write(
     `pipeline bench: buses ${BUS_ENGINES.join(',')}, rates ${RATES.join(',')}/s, ` +
-      `${SECONDS_PER_CASE} s per case, ${CARD_COUNT} cards, SOAP budget ${DEADLINE_BUDGET_MS} ms\n`,
+      `${SECONDS_PER_CASE} s per case, ${ACCOUNT_COUNT} accounts (1 observed), ${CARD_COUNT} cards, ` +
+      `SOAP budget ${DEADLINE_BUDGET_MS} ms\n`,
   );
   const rows: TableRows = { cases: [], hops: [] };
   for (const engine of BUS_ENGINES) {
