@@ -111,6 +111,7 @@ function callerFor(side: Side, address: string): { callOnce: CallOnce; close: ()
     const client = createRpcClient(ProbeServiceClient, {
       address,
       defaultTimeoutMs: CALL_TIMEOUT_MS,
+      breaker: process.argv.includes('--no-breaker') ? false : undefined,
     });
     return {
       callOnce: async () => {

@@ -13,12 +13,12 @@ import {
   trace,
   type Context,
 } from '@opentelemetry/api';
-import CircuitBreaker from 'opossum';
 
 import { systemClock, type Clock } from '@corebank/platform-clock';
 import { isPlatformError, PlatformError } from '@corebank/platform-errors';
 
 import { currentRpcCallScope, deadlineExceededError } from './rpc-call-context';
+import { RollingCircuitBreaker, type BreakerOutcome } from './rpc-circuit-breaker';
 import { CALL_CANCELLED_CODE, platformErrorFromServiceError } from './rpc-status';
 import { hasSpan, injectTraceContext } from './rpc-trace-context';
 import type {
@@ -163,15 +163,13 @@ export function createRpcClient<Definition extends RpcServiceDefinition>(
   return new GrpcRpcClient(ClientConstructor, options);
 }
 
-type BreakerAction = (attempt: () => Promise<void>) => Promise<void>;
-
 class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClient<Definition> {
   private readonly client: Client;
   private readonly definition: Definition;
   private readonly idempotentMethods: ReadonlySet<string>;
   private readonly hedgedMethods: ReadonlySet<string>;
   private readonly retry: Readonly<RpcRetryOptions>;
-  private readonly breaker: CircuitBreaker<Parameters<BreakerAction>, void> | undefined;
+  private readonly breaker: RollingCircuitBreaker | undefined;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly tracer = trace.getTracer(TRACER_NAME);
@@ -192,7 +190,10 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
       options.credentials ?? grpcCredentials.createInsecure(),
       options.channelOptions,
     );
-    this.breaker = options.breaker === false ? undefined : this.createBreaker(options.breaker);
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : new RollingCircuitBreaker(options.breaker ?? DEFAULT_RPC_BREAKER, this.clock);
   }
 
   async call<Name extends UnaryMethodName<Definition>>(
@@ -213,7 +214,7 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
       upstreamDeadlineMs === undefined
         ? ownDeadlineMs
         : Math.min(ownDeadlineMs, upstreamDeadlineMs);
-    const signal = combineSignals([upstream?.signal, callOptions.signal]);
+    const signal = combineSignals(upstream?.signal, callOptions.signal);
 
     // Prefer the active OpenTelemetry context; fall back to the served call's scope so the trace
     // continues even when no context manager is registered in this process.
@@ -226,11 +227,14 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
       { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc', 'rpc.method': method.path } },
       parentContext,
     );
+    // Built once per call: grpc-js copies it per request, so retries and hedges can share it.
     const metadata = callOptions.metadata?.clone() ?? new Metadata();
     injectTraceContext(trace.setSpan(parentContext, span), metadata);
 
     const counter = { requestCount: 0 };
-    const sendOnce = (attemptSignal: AbortSignal): Promise<ResponseOf<Definition[Name]>> =>
+    const sendOnce = (
+      attemptSignal: AbortSignal | undefined,
+    ): Promise<ResponseOf<Definition[Name]>> =>
       this.throughBreaker(() => {
         counter.requestCount += 1;
         return this.sendRequest(method, request, metadata, deadlineMs, attemptSignal);
@@ -252,7 +256,9 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
       return response;
     } catch (error) {
       failure = asPlatformError(error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+      if (span.isRecording()) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+      }
       throw failure;
     } finally {
       span.end();
@@ -266,14 +272,10 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
   }
 
   circuitState(): RpcCircuitState {
-    if (this.breaker === undefined || this.breaker.closed) {
-      return 'closed';
-    }
-    return this.breaker.halfOpen ? 'half_open' : 'open';
+    return this.breaker?.currentState() ?? 'closed';
   }
 
   close(): void {
-    this.breaker?.shutdown();
     this.client.close();
   }
 
@@ -285,11 +287,11 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
     sendAttempt: () => Promise<Response>,
     attemptCountMax: number,
     deadlineMs: number,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ): Promise<Response> {
     let lastError: PlatformError | undefined;
     for (let attempt = 1; attempt <= attemptCountMax; attempt += 1) {
-      if (signal.aborted) {
+      if (isAborted(signal)) {
         throw abortReason(signal);
       }
       const remainingMs = deadlineMs - this.clock.nowMs();
@@ -304,7 +306,7 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
           attempt === attemptCountMax ||
           !lastError.retryable ||
           lastError.code === CIRCUIT_OPEN_CODE ||
-          signal.aborted
+          isAborted(signal)
         ) {
           throw lastError;
         }
@@ -331,10 +333,10 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
     request: Request,
     metadata: Metadata,
     deadlineMs: number,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
-      if (signal.aborted) {
+      if (isAborted(signal)) {
         reject(abortReason(signal));
         return;
       }
@@ -344,12 +346,12 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        metadata.clone(),
+        metadata,
         { deadline: deadlineMs },
         (error, response) => {
-          signal.removeEventListener('abort', onAbort);
+          signal?.removeEventListener('abort', onAbort);
           if (error !== null) {
-            reject(signal.aborted ? abortReason(signal) : platformErrorFromServiceError(error));
+            reject(isAborted(signal) ? abortReason(signal) : platformErrorFromServiceError(error));
             return;
           }
           if (response === undefined) {
@@ -364,61 +366,29 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
           resolve(response);
         },
       );
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   private async throughBreaker<Response>(attempt: () => Promise<Response>): Promise<Response> {
-    if (this.breaker === undefined) {
+    const breaker = this.breaker;
+    if (breaker === undefined) {
       return attempt();
     }
-    let outcome: { response: Response } | undefined;
-    try {
-      await this.breaker.fire(async () => {
-        outcome = { response: await attempt() };
+    if (!breaker.tryAcquire()) {
+      throw new PlatformError(CIRCUIT_OPEN_CODE, 'the circuit to the service is open', {
+        retryable: true,
+        params: { address: this.options.address },
       });
+    }
+    try {
+      const response = await attempt();
+      breaker.record('success');
+      return response;
     } catch (error) {
-      if (error instanceof Error && CircuitBreaker.isOurError(error)) {
-        throw new PlatformError(CIRCUIT_OPEN_CODE, 'the circuit to the service is open', {
-          retryable: true,
-          params: { address: this.options.address },
-          cause: error,
-        });
-      }
+      breaker.record(breakerOutcomeOf(error));
       throw error;
     }
-    if (outcome === undefined) {
-      throw new PlatformError(
-        'internal.rpc_breaker_no_outcome',
-        'the breaker returned no outcome',
-        {
-          retryable: false,
-        },
-      );
-    }
-    return outcome.response;
-  }
-
-  private createBreaker(
-    breakerOptions: RpcBreakerOptions = DEFAULT_RPC_BREAKER,
-  ): CircuitBreaker<Parameters<BreakerAction>, void> {
-    const action: BreakerAction = (attempt) => attempt();
-    return new CircuitBreaker(action, {
-      name: this.options.address,
-      // Deadlines are enforced by gRPC itself; a second timer here would disagree with it.
-      timeout: false,
-      errorThresholdPercentage: breakerOptions.openAtFailurePercent,
-      rollingCountTimeout: breakerOptions.windowMs,
-      rollingCountBuckets: breakerOptions.windowBucketCount,
-      volumeThreshold: breakerOptions.callCountMin,
-      resetTimeout: breakerOptions.openDurationMs,
-      // true means "not a failure": business answers and our own cancellations say nothing about
-      // the server's health.
-      errorFilter: (error: unknown) =>
-        isPlatformError(error) &&
-        (CATEGORIES_NOT_COUNTED_BY_BREAKER.has(error.category) ||
-          error.code === CALL_CANCELLED_CODE),
-    });
   }
 
   private unaryMethod(name: string): MethodDefinition<unknown, unknown> {
@@ -468,7 +438,7 @@ class GrpcRpcClient<Definition extends RpcServiceDefinition> implements RpcClien
 function hedge<Response>(
   send: (signal: AbortSignal) => Promise<Response>,
   delayMs: number,
-  parentSignal: AbortSignal,
+  parentSignal: AbortSignal | undefined,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const controllers: AbortController[] = [];
@@ -501,7 +471,11 @@ function hedge<Response>(
       const controller = new AbortController();
       controllers.push(controller);
       pendingCount += 1;
-      send(AbortSignal.any([parentSignal, controller.signal])).then(
+      send(
+        parentSignal === undefined
+          ? controller.signal
+          : AbortSignal.any([parentSignal, controller.signal]),
+      ).then(
         (response) => {
           pendingCount -= 1;
           if (!settled) {
@@ -532,16 +506,37 @@ function hedge<Response>(
   });
 }
 
-function combineSignals(signals: readonly (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 1) {
-    return present[0];
+/** Undefined when neither is given, so a plain call allocates no signal and adds no listener. */
+function combineSignals(
+  upstream: AbortSignal | undefined,
+  own: AbortSignal | undefined,
+): AbortSignal | undefined {
+  if (upstream === undefined || own === undefined) {
+    return upstream ?? own;
   }
-  return present.length === 0 ? new AbortController().signal : AbortSignal.any(present);
+  return AbortSignal.any([upstream, own]);
 }
 
-function abortReason(signal: AbortSignal): PlatformError {
-  const reason: unknown = signal.reason;
+/**
+ * Business answers say nothing about the server's health (they prove it answered), and our own
+ * cancellations say nothing at all.
+ */
+function breakerOutcomeOf(error: unknown): BreakerOutcome {
+  if (!isPlatformError(error)) {
+    return 'failure';
+  }
+  if (error.code === CALL_CANCELLED_CODE) {
+    return 'neutral';
+  }
+  return CATEGORIES_NOT_COUNTED_BY_BREAKER.has(error.category) ? 'success' : 'failure';
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function abortReason(signal: AbortSignal | undefined): PlatformError {
+  const reason: unknown = signal?.reason;
   return reason instanceof PlatformError
     ? reason
     : new PlatformError(CALL_CANCELLED_CODE, 'the call was cancelled by its caller', {
@@ -558,16 +553,16 @@ function asPlatformError(error: unknown): PlatformError {
       });
 }
 
-function sleep(delayMs: number, signal: AbortSignal): Promise<void> {
+function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortReason(signal));
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     }, delayMs);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -75,8 +75,6 @@ const TRACER_NAME = '@corebank/platform-rpc';
  * the deadline is reported as the deadline passing, which is what happened.
  */
 const DEADLINE_SKEW_TOLERANCE_MS = 50;
-/** setTimeout's ceiling; a later deadline is left to grpc-js's own deadline timer. */
-const TIMER_DELAY_MAX_MS = 2_147_483_647;
 
 /**
  * A grpc-js server for unary services. Each call runs its handler inside an AsyncLocalStorage
@@ -227,12 +225,10 @@ export class RpcServer {
               }),
         );
       };
+      // grpc-js runs the call's deadline timer itself: when it fires it answers
+      // DEADLINE_EXCEEDED and emits 'cancelled', which aborts the signal above as a deadline
+      // (no second timer per call here).
       call.once('cancelled', onCancelled);
-      const remainingMs = callContext.remainingMs();
-      const deadlineTimer =
-        remainingMs <= TIMER_DELAY_MAX_MS
-          ? setTimeout(() => abortController.abort(deadlineExceededError(0)), remainingMs)
-          : undefined;
 
       const parentContext = extractTraceContext(call.metadata);
       const span = this.tracer.startSpan(
@@ -253,13 +249,14 @@ export class RpcServer {
         }
         finished = true;
         this.inFlightCallCount -= 1;
-        clearTimeout(deadlineTimer);
         call.removeListener('cancelled', onCancelled);
         const abandoned = abortController.signal.aborted;
-        if (status !== GrpcStatus.OK) {
-          span.setStatus({ code: SpanStatusCode.ERROR });
+        if (span.isRecording()) {
+          if (status !== GrpcStatus.OK) {
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+          span.setAttribute('rpc.grpc.status_code', status);
         }
-        span.setAttribute('rpc.grpc.status_code', status);
         span.end();
         this.options.onCallCompleted?.({
           method: path,
