@@ -143,7 +143,7 @@ const ledger: BankServiceDefinition = {
 
 const authorization: BankServiceDefinition = {
   name: 'authorization',
-  async start({ config, workerId, grpcAddressOf }) {
+  async start({ config, workerId, grpcAddressOf, customerTokenSecret }) {
     const sections = platformSections(config, 'authorization', workerId);
     const running = await bootstrapAuthorization({
       ...sections,
@@ -166,11 +166,19 @@ const authorization: BankServiceDefinition = {
         AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
         AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
       },
+      customerHttp: {
+        host: config.BANK_HOST,
+        port: config.BANK_AUTHORIZATION_HTTP_PORT,
+        auth: customerAuthSection(customerTokenSecret),
+      },
     });
     return {
       name: 'authorization',
       endpoints: {
         grpc: address(config, running.port),
+        ...(running.httpPort === undefined
+          ? {}
+          : { cards: `http://${address(config, running.httpPort)}` }),
         ops: `http://${address(config, running.opsPort)}`,
       },
       close: () => running.close(),

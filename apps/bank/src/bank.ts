@@ -11,6 +11,7 @@ import {
 import { createCardsClient } from './cards-client';
 import type { BankConfig } from './config';
 import { type DemoCustomer, seedDemoCustomer } from './demo-seed';
+import { startPublicHttp } from './public-http/start-public-http';
 
 /** Card management calls made while seeding; generous, as first boots create SQLite files. */
 const SEED_CALL_TIMEOUT_MS = 10_000;
@@ -22,6 +23,10 @@ export interface RunningBank {
   readonly demoAccess: Readonly<Record<string, string>>;
   /** authorization's CardService (the CLI's `--cards` target). */
   readonly cardsAddress: string;
+  /** The one public port: every customer API and the web page, routed by path. */
+  readonly publicUrl: string;
+  /** The web page for the demo customer, its bearer token in the fragment. */
+  readonly webAppUrl: string;
   /** Stops every service in reverse start order, each draining its own work. */
   close(): Promise<void>;
 }
@@ -105,11 +110,17 @@ export async function startBank(
     for (const service of started) {
       Object.assign(demoAccess, (await service.demoAccess?.(demo)) ?? {});
     }
+    const publicHttp = await startPublicHttp(config, started, demoAccess['bearerToken']);
+    // Closed first, as a service: its open streams end before the services drain.
+    started.push(publicHttp.service);
+    report(`started ${publicHttp.service.name}`);
     return {
       services: started,
       demo,
       demoAccess,
       cardsAddress,
+      publicUrl: publicHttp.url,
+      webAppUrl: publicHttp.webAppUrl,
       close: () => closeInReverse(started, report),
     };
   } catch (error) {

@@ -31,6 +31,10 @@ export const bankConfigSchema = z.object({
   BANK_FEED_PORT: envInteger({ default: 8081, min: 0, max: 65_535 }),
   /** Device and webhook registration (notifications' own API). */
   BANK_NOTIFICATIONS_PORT: envInteger({ default: 8082, min: 0, max: 65_535 }),
+  /** authorization's own /cards port; a free one by default, as clients use BANK_PUBLIC_PORT. */
+  BANK_AUTHORIZATION_HTTP_PORT: envInteger({ default: 0, min: 0, max: 65_535 }),
+  /** One port for every customer API and the web page, routed by path as an Ingress would. */
+  BANK_PUBLIC_PORT: envInteger({ default: 8000, min: 0, max: 65_535 }),
   /** Service n (in start order, from 0) serves /health and /metrics on base + 1 + n; 0: free ports. */
   BANK_OPS_PORT_BASE: envInteger({ default: 9460, min: 0, max: 65_000 }),
   /** wsdl/ of this repository, relative to the working directory (`npm start` runs at the root). */

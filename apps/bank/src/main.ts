@@ -24,6 +24,8 @@ function printWhereEverythingIs(bank: RunningBank, config: BankConfig): void {
   }
   writeLine(`  SOAP endpoint        ${endpoint('card-gateway', 'soap')}`);
   writeLine(`  WSDL                 ${endpoint('card-gateway', 'wsdl')}`);
+  writeLine(`  public API           ${bank.publicUrl} (feed, /cards, /devices, /webhooks)`);
+  writeLine(`  web page             ${bank.webAppUrl}`);
   writeLine(
     `  demo customer        account ${bank.demo.accountId}, card token ${bank.demo.cardToken}` +
       (bank.demo.seededNow ? ' (seeded now)' : ' (from earlier start)'),
@@ -41,6 +43,8 @@ function printWhereEverythingIs(bank: RunningBank, config: BankConfig): void {
       cardsAddress: bank.cardsAddress,
       soapUrl: endpoint('card-gateway', 'soap'),
       wsdlUrl: endpoint('card-gateway', 'wsdl'),
+      publicUrl: bank.publicUrl,
+      webAppUrl: bank.webAppUrl,
       feedUrl: endpoint('feed', 'api'),
       notificationsUrl: endpoint('notifications', 'api'),
       busEngine: config.bus.engine,
