@@ -9,6 +9,7 @@ import { DEAD_LETTER_TOPIC_SUFFIX } from '@corebank/platform-event-bus';
 import {
   type EtcdServer,
   type KafkaMockCluster,
+  freePort,
   startEtcd,
   startKafkaMock,
 } from '@corebank/testing-engines';
@@ -123,24 +124,24 @@ export class DistributedBank implements BankUnderTest {
         AUTH_JWT_ISSUER: CUSTOMER_TOKEN_ISSUER,
       };
 
+      // Ports are chosen up front so all six apps boot at once (each needs others' addresses) and
+      // a restarted app binds the same port, where the others' channels reconnect.
+      const [ledgerPort, authorizationPort, gatewayPort, feedPort, notificationsPort] =
+        await distinctFreePorts(5);
+      const ledgerGrpcAddress = `127.0.0.1:${ledgerPort}`;
+      const cardsGrpcAddress = `127.0.0.1:${authorizationPort}`;
       const ledger = new AppProcess(
         'ledger',
         {
           ...engines,
           ...storeOf('ledger'),
           LEDGER_GRPC_HOST: '127.0.0.1',
-          LEDGER_GRPC_PORT: '0',
+          LEDGER_GRPC_PORT: String(ledgerPort),
           LEDGER_WORKER_ID,
           LEDGER_SHUTDOWN_GRACE_MS: '1000',
         },
         'ledger listening',
       );
-      const apps: Partial<Record<DistributedApp, AppProcess>> = { ledger };
-      cleanups.push(() => stopAll(apps));
-      const ledgerPort = portOf(await ledger.start(), 'grpcPort');
-      // Restarts reuse the bound port, so the other apps' channels find it again.
-      ledger.setEnvironment({ LEDGER_GRPC_PORT: String(ledgerPort) });
-      const ledgerGrpcAddress = `127.0.0.1:${ledgerPort}`;
 
       const authorization = new AppProcess(
         'authorization',
@@ -150,7 +151,7 @@ export class DistributedBank implements BankUnderTest {
           ...idsFromEtcd,
           LOCKS_ENGINE: 'etcd',
           AUTHORIZATION_GRPC_HOST: '127.0.0.1',
-          AUTHORIZATION_GRPC_PORT: '0',
+          AUTHORIZATION_GRPC_PORT: String(authorizationPort),
           LEDGER_GRPC_ADDRESS: ledgerGrpcAddress,
           LEDGER_CALL_TIMEOUT_MS: '5000',
           AUTH_OUTBOX_RELAY_INTERVAL_MS: '20',
@@ -158,18 +159,16 @@ export class DistributedBank implements BankUnderTest {
         },
         'authorization listening',
       );
-      apps.authorization = authorization;
-      const authorizationPort = portOf(await authorization.start(), 'grpcPort');
-      authorization.setEnvironment({ AUTHORIZATION_GRPC_PORT: String(authorizationPort) });
-      const cardsGrpcAddress = `127.0.0.1:${authorizationPort}`;
 
-      const consumers = {
+      const apps = {
+        ledger,
+        authorization,
         'card-gateway': new AppProcess(
           'card-gateway',
           {
             ...engines,
             CARD_GATEWAY_HOST: '127.0.0.1',
-            CARD_GATEWAY_PORT: '0',
+            CARD_GATEWAY_PORT: String(gatewayPort),
             // Loopback only: the gateway refuses `none` on any other address.
             CARD_GATEWAY_AUTH_MODE: 'none',
             CARD_GATEWAY_AUTHORIZATION_ADDRESS: cardsGrpcAddress,
@@ -196,7 +195,7 @@ export class DistributedBank implements BankUnderTest {
             ...idsFromEtcd,
             ...customerAuth,
             FEED_HTTP_HOST: '127.0.0.1',
-            FEED_HTTP_PORT: '0',
+            FEED_HTTP_PORT: String(feedPort),
             FEED_LEDGER_GRPC_ADDRESS: ledgerGrpcAddress,
             FEED_LEDGER_CALL_TIMEOUT_MS: '5000',
             FEED_LOG_LEVEL: 'warn',
@@ -212,7 +211,7 @@ export class DistributedBank implements BankUnderTest {
             ...customerAuth,
             LOCKS_ENGINE: 'etcd',
             NOTIFICATIONS_HTTP_HOST: '127.0.0.1',
-            NOTIFICATIONS_HTTP_PORT: '0',
+            NOTIFICATIONS_HTTP_PORT: String(notificationsPort),
             NOTIFICATIONS_BACKOFF_INITIAL_MS: '20',
             NOTIFICATIONS_BACKOFF_MAX_MS: '500',
             // Pushes of this run stay current for the whole test, restarts included.
@@ -226,30 +225,23 @@ export class DistributedBank implements BankUnderTest {
           },
           'notifications serving',
         ),
-      } satisfies Partial<Record<DistributedApp, AppProcess>>;
-      Object.assign(apps, consumers);
-      // The consumers start together: each new consumer group's first join waits 3 s on the mock.
-      const [gatewayReady, , feedReady, notificationsReady] = await Promise.all([
-        consumers['card-gateway'].start(),
-        consumers['merchant-enrichment'].start(),
-        consumers.feed.start(),
-        consumers.notifications.start(),
-      ]);
-      const gatewayPort = portOf(gatewayReady, 'port');
-      const feedPort = portOf(feedReady, 'httpPort');
-      const notificationsPort = portOf(notificationsReady, 'httpPort');
-      consumers['card-gateway'].setEnvironment({ CARD_GATEWAY_PORT: String(gatewayPort) });
-      consumers.feed.setEnvironment({ FEED_HTTP_PORT: String(feedPort) });
-      consumers.notifications.setEnvironment({
-        NOTIFICATIONS_HTTP_PORT: String(notificationsPort),
-      });
+      } satisfies Record<DistributedApp, AppProcess>;
+      cleanups.push(() => stopAll(apps));
+      // All at once: the boots overlap, and each new consumer group's first join waits 3 s.
+      const ready = await Promise.allSettled(Object.values(apps).map((app) => app.start()));
+      const failed = ready.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [String(outcome.reason)] : [],
+      );
+      if (failed.length > 0) {
+        throw new Error(`apps did not start:\n${failed.join('\n')}`);
+      }
       return new DistributedBank(
         directory,
         etcd,
         kafka,
         apns,
         customerTokenSecret,
-        { ledger, authorization, ...consumers },
+        apps,
         `http://127.0.0.1:${gatewayPort}/ehi`,
         cardsGrpcAddress,
         ledgerGrpcAddress,
@@ -370,10 +362,14 @@ async function stopAll(apps: Partial<Record<DistributedApp, AppProcess>>): Promi
   }
 }
 
-function portOf(ready: { readonly fields: Readonly<Record<string, unknown>> }, field: string) {
-  const port = ready.fields[field];
-  if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0) {
-    throw new Error(`ready line has no ${field}: ${JSON.stringify(ready.fields)}`);
+/** Free ports asked one at a time (the OS may hand a just-released port out again): distinct. */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempt = 0; attempt < count * 10 && ports.size < count; attempt += 1) {
+    ports.add(await freePort());
   }
-  return port;
+  if (ports.size < count) {
+    throw new Error(`only ${ports.size} distinct free ports found, wanted ${count}`);
+  }
+  return [...ports];
 }

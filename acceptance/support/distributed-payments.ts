@@ -21,9 +21,11 @@ const POLL_MS = 250;
 /** The customer's transfers read per ledger page (the API's maximum is 1000). */
 const LEDGER_PAGE_LIMIT = 1000;
 const LEDGER_PAGES_MAX = 20;
-/** The feed API's page size maximum; a card here never makes more payments than this. */
+/** The feed API's page size maximum, and the pages read per account (newest first). */
 const FEED_PAGE_LIMIT = 100;
-export const PAYMENTS_PER_CARD_MAX = FEED_PAGE_LIMIT;
+const FEED_PAGES_MAX = 10;
+/** Bounds one card's payments in a stream; their amounts stay distinct (1.00 to 4.99). */
+export const PAYMENTS_PER_CARD_MAX = 400;
 
 type CardsClient = RpcClient<typeof authorizationCardsV1.CardServiceService>;
 type LedgerClient = RpcClient<typeof ledgerV1.LedgerServiceService>;
@@ -293,31 +295,45 @@ export class DistributedPayments {
     throw new Error(`account ${accountId} has more than ${LEDGER_PAGES_MAX} pages of transfers`);
   }
 
-  /** The account's transactions through the feed API, as its customer sees them. */
+  /** The account's transactions through the feed API, as its customer sees them (every page). */
   private async feedItems(card: DistributedCard): Promise<{ id: string; amount: number }[]> {
-    try {
-      const response = await fetch(
-        `${this.bank.feedUrl}/transactions?account_id=${encodeURIComponent(card.accountId)}&limit=${FEED_PAGE_LIMIT}`,
-        {
+    const items: { id: string; amount: number }[] = [];
+    for (let page = 0; page < FEED_PAGES_MAX; page += 1) {
+      const before = items.at(-1)?.id;
+      const query = new URLSearchParams({
+        account_id: card.accountId,
+        limit: String(FEED_PAGE_LIMIT),
+        ...(before === undefined ? {} : { before }),
+      });
+      let pageItems: { id: string; amount: number }[];
+      try {
+        const response = await fetch(`${this.bank.feedUrl}/transactions?${query.toString()}`, {
           headers: { authorization: `Bearer ${card.customerToken}` },
           signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-        },
-      );
-      if (response.status !== 200) {
+        });
+        if (response.status !== 200) {
+          return [];
+        }
+        const body = (await response.json()) as {
+          transactions?: { id: string; amount: number }[];
+        };
+        pageItems = body.transactions ?? [];
+      } catch {
+        // The feed is down or restarting: its items count as not there yet; the poll retries.
         return [];
       }
-      const body = (await response.json()) as { transactions?: { id: string; amount: number }[] };
-      return body.transactions ?? [];
-    } catch {
-      // The feed is down or restarting: its items count as not there yet; the poll retries.
-      return [];
+      items.push(...pageItems);
+      if (pageItems.length < FEED_PAGE_LIMIT) {
+        return items;
+      }
     }
+    throw new Error(`account ${card.accountId} has more than ${FEED_PAGES_MAX} feed pages`);
   }
 }
 
-/** Pause between two payments of one card, so a stream is a steady trickle, not a flood. */
-const STREAM_PAUSE_MS = 100;
-/** Each card's payments are 1.00 + n pence apart, so an amount names one payment of its account. */
+/** Pause between two payments of one card: a steady trickle (about 1/s per card), not a load test. */
+const STREAM_PAUSE_MS = 1000;
+/** A card's n-th payment is 1.00 + n pence, so an amount names one payment of its account. */
 const STREAM_BASE_AMOUNT_MINOR = 100n;
 
 /**
@@ -327,6 +343,8 @@ const STREAM_BASE_AMOUNT_MINOR = 100n;
 export class PaymentStream {
   readonly sent: SentPayment[] = [];
   private stopping = false;
+  /** Set once every card reached PAYMENTS_PER_CARD_MAX (or stop was called). */
+  private finished = false;
   private readonly loops: Promise<void>;
 
   constructor(payments: DistributedPayments, cards: readonly DistributedCard[]) {
@@ -337,7 +355,9 @@ export class PaymentStream {
           await new Promise((resolve) => setTimeout(resolve, STREAM_PAUSE_MS));
         }
       }),
-    ).then(() => undefined);
+    ).then(() => {
+      this.finished = true;
+    });
   }
 
   approvedCount(): number {
@@ -351,7 +371,8 @@ export class PaymentStream {
       if (Date.now() > deadline) {
         const answers = this.sent.slice(-5).map((payment) => payment.responseStatus);
         throw new Error(
-          `${this.approvedCount()} of ${count} approvals in ${timeoutMs} ms; last answers ${answers.join(', ')}`,
+          `${this.approvedCount()} of ${count} approvals in ${timeoutMs} ms` +
+            `${this.finished ? ' (stream reached its bound)' : ''}; last answers ${answers.join(', ')}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 20));

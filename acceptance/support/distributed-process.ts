@@ -31,7 +31,7 @@ export class AppProcess {
 
   constructor(
     readonly app: string,
-    private environment: Readonly<Record<string, string>>,
+    private readonly environment: Readonly<Record<string, string>>,
     /** The `message` of the app's ready line, e.g. `feed listening`. */
     private readonly readyMessage: string,
   ) {}
@@ -44,11 +44,6 @@ export class AppProcess {
     return (
       this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
     );
-  }
-
-  /** Changes the environment the next start uses (e.g. pin a port the first start picked). */
-  setEnvironment(changes: Readonly<Record<string, string>>): void {
-    this.environment = { ...this.environment, ...changes };
   }
 
   /** Starts an incarnation and resolves with its ready line's fields. */
