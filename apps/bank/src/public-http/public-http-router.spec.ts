@@ -181,6 +181,33 @@ describe('PublicHttpRouter', () => {
     expect(feed.closedRequests).toEqual([1]);
   });
 
+  it('keeps a stream open past the client request timeout, which bounds only receiving the request', async () => {
+    const shortBound = new PublicHttpRouter({ ...SETTINGS, requestTimeoutMs: 300 }, [
+      { prefix: '/accounts', service: 'feed', upstream: { host: '127.0.0.1', port: feed.port } },
+    ]);
+    const port = await shortBound.listen();
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(), 5_000);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/accounts/acc_1/feed/stream`, {
+        signal: controller.signal,
+      });
+      const reader = response.body?.getReader();
+      if (reader === undefined) {
+        throw new Error('no body');
+      }
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      streamWriters[0]?.write('id: 3\nevent: feed_item\ndata: {"n":3}\n\n');
+      const late = await reader.read();
+      expect(new TextDecoder().decode(late.value as Uint8Array)).toContain('data: {"n":3}');
+    } finally {
+      controller.abort();
+      clearTimeout(timeout);
+      await shortBound.close();
+    }
+  });
+
   it('answers 502 when the service is not reachable and 504 when it does not answer in time', async () => {
     const down = await fetch(`${base}/devices`, { signal: AbortSignal.timeout(5_000) });
     expect([down.status, await down.json()]).toEqual([
