@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { authorizationCardsV1 } from '@corebank/contracts-proto';
+
 import type { BankUnderTest, StepReporter } from './bank-under-test';
 import { type CardsClient, createCardsClient } from './bank-clients';
 import { CardProcessor } from './card-processor';
@@ -7,8 +9,6 @@ import { CardProcessor } from './card-processor';
 /** What every test customer holds once funded: enough for every scenario's payments. */
 export const TEST_FUNDING_MINOR = 10_000n;
 const TEST_CURRENCY = 'GBP';
-const CARD_STATUS_ACTIVE = 2;
-const CARD_STATUS_FROZEN = 3;
 
 /** A test-flagged account with an active fake card, funded, and the customer's bearer token. */
 export interface TestCustomer {
@@ -117,10 +117,10 @@ export async function openTestCustomerForPurpose(
       controls: undefined,
     });
     // A prober stopped between freeze and unfreeze left it frozen: start from an active card.
-    if (issued.status === CARD_STATUS_FROZEN) {
+    if (issued.status === authorizationCardsV1.CardStatus.CARD_STATUS_FROZEN) {
       issued = await cards.call('unfreezeCard', { token: issued.token });
     }
-    if (issued.status !== CARD_STATUS_ACTIVE) {
+    if (issued.status !== authorizationCardsV1.CardStatus.CARD_STATUS_ACTIVE) {
       throw new Error(`card of ${purpose} is not active (status ${issued.status})`);
     }
     return issued;
