@@ -7,14 +7,17 @@ import { bootstrap as bootstrapLedger } from '@corebank/ledger-service';
 import { bootstrap as bootstrapMerchantEnrichment } from '@corebank/merchant-enrichment-service';
 import { bootstrap as bootstrapNotifications } from '@corebank/notifications-service';
 import { type AuthConfig, issueToken } from '@corebank/platform-auth';
-import { loadConfig, loadConfigSections } from '@corebank/platform-config';
+import { loadConfigSections } from '@corebank/platform-config';
 import type { EventBusConfig } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
-import { observabilityConfigSchema } from '@corebank/platform-observability';
+import type { InMemorySpanRecorder } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
 
 import type { BankConfig } from './config';
 import type { DemoCustomer } from './demo-seed';
+
+/** What every in-process service takes as its second bootstrap argument (ledger's shape). */
+type ProcessHosting = NonNullable<Parameters<typeof bootstrapLedger>[1]>;
 
 /** What a started service tells the bank: where it listens, and how to stop it. */
 export interface StartedService {
@@ -39,6 +42,8 @@ export interface BankStartContext {
   readonly customerTokenSecret: string;
   /** `host:port` of an already started service's gRPC server, by service name. */
   readonly grpcAddressOf: (serviceName: string) => string;
+  /** The process's span recorder (one tracing per process); undefined when recording is off. */
+  readonly traceRecorder: InMemorySpanRecorder | undefined;
 }
 
 export interface BankServiceDefinition {
@@ -85,18 +90,31 @@ function opsSection(config: BankConfig, workerId: number) {
 }
 
 /**
- * The platform sections (store, ids, logging) come from the libs' own schemas fed a bank-built
- * environment, so their defaults stay the libs'.
+ * The platform sections (store, ids) come from the libs' own schemas fed a bank-built
+ * environment, so their defaults stay the libs'; logging and tracing are the process's.
  */
 function platformSections(config: BankConfig, serviceName: string, workerId: number) {
-  return loadConfigSections(
-    {
-      store: storeConfigSchema({ sqlitePath: sqliteStorePath(config, serviceName) }),
-      ids: idsConfigSchema,
-      observability: observabilityConfigSchema,
-    },
-    { ID_WORKER_SOURCE: 'config', ID_WORKER_ID: String(workerId) },
-  );
+  return {
+    ...loadConfigSections(
+      {
+        store: storeConfigSchema({ sqlitePath: sqliteStorePath(config, serviceName) }),
+        ids: idsConfigSchema,
+      },
+      { ID_WORKER_SOURCE: 'config', ID_WORKER_ID: String(workerId) },
+    ),
+    observability: config.observability,
+  };
+}
+
+/**
+ * What a service with an ops port shares with the process: the one span recorder (its /traces
+ * serves every service's spans) and, for the first such service only, Node process metrics.
+ */
+function hostingOf(context: BankStartContext, processMetrics: boolean): ProcessHosting {
+  return {
+    processMetrics,
+    ...(context.traceRecorder === undefined ? {} : { traceRecorder: context.traceRecorder }),
+  };
 }
 
 function address(config: BankConfig, port: number): string {
@@ -105,31 +123,35 @@ function address(config: BankConfig, port: number): string {
 
 const ledger: BankServiceDefinition = {
   name: 'ledger',
-  async start({ config, workerId }) {
+  async start(context) {
+    const { config, workerId } = context;
     const { store, observability } = platformSections(config, 'ledger', workerId);
-    const running = await bootstrapLedger({
-      store,
-      observability,
-      ops: opsSection(config, workerId),
-      ledger: {
-        LEDGER_GRPC_HOST: config.BANK_HOST,
-        LEDGER_GRPC_PORT: config.BANK_LEDGER_GRPC_PORT,
-        LEDGER_WORKER_ID: workerId,
-        LEDGER_GROUP_COMMIT_WINDOW_MS: 1,
-        LEDGER_GROUP_COMMIT_ITEMS_MAX: 8190,
-        LEDGER_COMMIT_QUEUE_ITEMS_MAX: 100_000,
-        LEDGER_COMMIT_ATTEMPTS_MAX: 200,
-        LEDGER_COMMIT_BACKOFF_MAX_MS: 20,
-        LEDGER_COMMIT_LEASE_MS: 2000,
-        LEDGER_STORE_BATCH_STATEMENTS_MAX: 5000,
-        LEDGER_STORE_GET_MANY_KEYS_MAX: 1000,
-        LEDGER_COMMIT_STATUS_CACHE_MAX: 100_000,
-        LEDGER_EXPIRY_SWEEP_ENABLED: true,
-        LEDGER_EXPIRY_SWEEP_INTERVAL_MS: 1000,
-        LEDGER_EXPIRY_SWEEP_ITEMS_MAX: 1000,
-        LEDGER_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+    const running = await bootstrapLedger(
+      {
+        store,
+        observability,
+        ops: opsSection(config, workerId),
+        ledger: {
+          LEDGER_GRPC_HOST: config.BANK_HOST,
+          LEDGER_GRPC_PORT: config.BANK_LEDGER_GRPC_PORT,
+          LEDGER_WORKER_ID: workerId,
+          LEDGER_GROUP_COMMIT_WINDOW_MS: 1,
+          LEDGER_GROUP_COMMIT_ITEMS_MAX: 8190,
+          LEDGER_COMMIT_QUEUE_ITEMS_MAX: 100_000,
+          LEDGER_COMMIT_ATTEMPTS_MAX: 200,
+          LEDGER_COMMIT_BACKOFF_MAX_MS: 20,
+          LEDGER_COMMIT_LEASE_MS: 2000,
+          LEDGER_STORE_BATCH_STATEMENTS_MAX: 5000,
+          LEDGER_STORE_GET_MANY_KEYS_MAX: 1000,
+          LEDGER_COMMIT_STATUS_CACHE_MAX: 100_000,
+          LEDGER_EXPIRY_SWEEP_ENABLED: true,
+          LEDGER_EXPIRY_SWEEP_INTERVAL_MS: 1000,
+          LEDGER_EXPIRY_SWEEP_ITEMS_MAX: 1000,
+          LEDGER_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+        },
       },
-    });
+      hostingOf(context, true),
+    );
     return {
       name: 'ledger',
       endpoints: {
@@ -143,35 +165,39 @@ const ledger: BankServiceDefinition = {
 
 const authorization: BankServiceDefinition = {
   name: 'authorization',
-  async start({ config, workerId, grpcAddressOf, customerTokenSecret }) {
+  async start(context) {
+    const { config, workerId, grpcAddressOf, customerTokenSecret } = context;
     const sections = platformSections(config, 'authorization', workerId);
-    const running = await bootstrapAuthorization({
-      ...sections,
-      ops: opsSection(config, workerId),
-      locks: { engine: 'in-process' },
-      bus: serviceEventBus(config, 'authorization'),
-      authorization: {
-        AUTHORIZATION_GRPC_HOST: config.BANK_HOST,
-        AUTHORIZATION_GRPC_PORT: config.BANK_AUTHORIZATION_GRPC_PORT,
-        LEDGER_GRPC_ADDRESS: grpcAddressOf('ledger'),
-        LEDGER_CALL_TIMEOUT_MS: 2_000,
-        AUTH_HOLD_TTL_SECONDS: 864_000,
-        AUTH_DEADLINE_RESERVE_MS: 5,
-        AUTH_LOCK_WAIT_MS: 2_000,
-        AUTH_LOCK_TTL_MS: 10_000,
-        AUTH_OUTBOX_SHARDS: 8,
-        AUTH_OUTBOX_RELAY_INTERVAL_MS: 50,
-        AUTH_OUTBOX_RELAY_BATCH_MAX: 500,
-        AUTH_OUTBOX_RELAY_ROUNDS_MAX: 20,
-        AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
-        AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+    const running = await bootstrapAuthorization(
+      {
+        ...sections,
+        ops: opsSection(config, workerId),
+        locks: { engine: 'in-process' },
+        bus: serviceEventBus(config, 'authorization'),
+        authorization: {
+          AUTHORIZATION_GRPC_HOST: config.BANK_HOST,
+          AUTHORIZATION_GRPC_PORT: config.BANK_AUTHORIZATION_GRPC_PORT,
+          LEDGER_GRPC_ADDRESS: grpcAddressOf('ledger'),
+          LEDGER_CALL_TIMEOUT_MS: 2_000,
+          AUTH_HOLD_TTL_SECONDS: 864_000,
+          AUTH_DEADLINE_RESERVE_MS: 5,
+          AUTH_LOCK_WAIT_MS: 2_000,
+          AUTH_LOCK_TTL_MS: 10_000,
+          AUTH_OUTBOX_SHARDS: 8,
+          AUTH_OUTBOX_RELAY_INTERVAL_MS: 50,
+          AUTH_OUTBOX_RELAY_BATCH_MAX: 500,
+          AUTH_OUTBOX_RELAY_ROUNDS_MAX: 20,
+          AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
+          AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+        },
+        customerHttp: {
+          host: config.BANK_HOST,
+          port: config.BANK_AUTHORIZATION_HTTP_PORT,
+          auth: customerAuthSection(customerTokenSecret),
+        },
       },
-      customerHttp: {
-        host: config.BANK_HOST,
-        port: config.BANK_AUTHORIZATION_HTTP_PORT,
-        auth: customerAuthSection(customerTokenSecret),
-      },
-    });
+      hostingOf(context, false),
+    );
     return {
       name: 'authorization',
       endpoints: {
@@ -188,31 +214,35 @@ const authorization: BankServiceDefinition = {
 
 const cardGateway: BankServiceDefinition = {
   name: 'card-gateway',
-  async start({ config, workerId, grpcAddressOf }) {
-    const running = await bootstrapCardGateway({
-      ...loadConfig(observabilityConfigSchema, {}),
-      ...opsSection(config, workerId),
-      CARD_GATEWAY_HOST: config.BANK_HOST,
-      CARD_GATEWAY_PORT: config.BANK_SOAP_PORT,
-      CARD_GATEWAY_PATH: config.BANK_SOAP_PATH,
-      CARD_GATEWAY_WSDL_PATH: config.BANK_WSDL_PATH,
-      CARD_GATEWAY_AUTHORIZATION_ADDRESS: grpcAddressOf('authorization'),
-      CARD_GATEWAY_DEADLINE_BUDGET_MS: config.BANK_SOAP_DEADLINE_BUDGET_MS,
-      CARD_GATEWAY_REPLY_RESERVE_MS: 5,
-      CARD_GATEWAY_BODY_BYTES_MAX: 65_536,
-      CARD_GATEWAY_XML_DEPTH_MAX: 8,
-      CARD_GATEWAY_XML_ELEMENT_COUNT_MAX: 400,
-      CARD_GATEWAY_XML_TEXT_LENGTH_MAX: 1024,
-      CARD_GATEWAY_VOID_TIMEOUT_MS: 1000,
-      CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: 5,
-      CARD_GATEWAY_VOID_BACKOFF_INITIAL_MS: 50,
-      CARD_GATEWAY_VOID_BACKOFF_MAX_MS: 1000,
-      // Loopback only (the gateway refuses `none` elsewhere): the processor is the local CLI.
-      CARD_GATEWAY_AUTH_MODE: 'none',
-      CARD_GATEWAY_WSS_CREATED_SKEW_SECONDS: 300,
-      CARD_GATEWAY_WSS_NONCE_CACHE_SIZE_MAX: 100_000,
-      CARD_GATEWAY_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
-    });
+  async start(context) {
+    const { config, workerId, grpcAddressOf } = context;
+    const running = await bootstrapCardGateway(
+      {
+        ...config.observability,
+        ...opsSection(config, workerId),
+        CARD_GATEWAY_HOST: config.BANK_HOST,
+        CARD_GATEWAY_PORT: config.BANK_SOAP_PORT,
+        CARD_GATEWAY_PATH: config.BANK_SOAP_PATH,
+        CARD_GATEWAY_WSDL_PATH: config.BANK_WSDL_PATH,
+        CARD_GATEWAY_AUTHORIZATION_ADDRESS: grpcAddressOf('authorization'),
+        CARD_GATEWAY_DEADLINE_BUDGET_MS: config.BANK_SOAP_DEADLINE_BUDGET_MS,
+        CARD_GATEWAY_REPLY_RESERVE_MS: 5,
+        CARD_GATEWAY_BODY_BYTES_MAX: 65_536,
+        CARD_GATEWAY_XML_DEPTH_MAX: 8,
+        CARD_GATEWAY_XML_ELEMENT_COUNT_MAX: 400,
+        CARD_GATEWAY_XML_TEXT_LENGTH_MAX: 1024,
+        CARD_GATEWAY_VOID_TIMEOUT_MS: 1000,
+        CARD_GATEWAY_VOID_ATTEMPT_COUNT_MAX: 5,
+        CARD_GATEWAY_VOID_BACKOFF_INITIAL_MS: 50,
+        CARD_GATEWAY_VOID_BACKOFF_MAX_MS: 1000,
+        // Loopback only (the gateway refuses `none` elsewhere): the processor is the local CLI.
+        CARD_GATEWAY_AUTH_MODE: 'none',
+        CARD_GATEWAY_WSS_CREATED_SKEW_SECONDS: 300,
+        CARD_GATEWAY_WSS_NONCE_CACHE_SIZE_MAX: 100_000,
+        CARD_GATEWAY_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
+      },
+      hostingOf(context, false),
+    );
     const base = `http://${address(config, running.httpPort)}${config.BANK_SOAP_PATH}`;
     return {
       name: 'card-gateway',

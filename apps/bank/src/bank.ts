@@ -11,6 +11,7 @@ import {
 import { createCardsClient } from './cards-client';
 import type { BankConfig } from './config';
 import { type DemoCustomer, seedDemoCustomer } from './demo-seed';
+import { startProcessObservability } from './process-observability';
 import { startPublicHttp } from './public-http/start-public-http';
 
 /** Card management calls made while seeding; generous, as first boots create SQLite files. */
@@ -65,21 +66,25 @@ export async function startBank(
   const grpcAddresses = new Map<string, string>();
   // Per start: demo tokens are issued by this process and die with it, so no secret is stored.
   const customerTokenSecret = randomBytes(32).toString('base64url');
+  const observability = startProcessObservability(config);
   try {
     for (const [index, definition] of services.entries()) {
       await mkdir(join(config.BANK_DATA_DIR, definition.name), { recursive: true });
-      const service = await definition.start({
-        config,
-        workerId: config.BANK_WORKER_ID_BASE + index,
-        customerTokenSecret,
-        grpcAddressOf: (name) => {
-          const address = grpcAddresses.get(name);
-          if (address === undefined) {
-            throw new Error(`${definition.name} needs ${name}, which is not started before it`);
-          }
-          return address;
-        },
-      });
+      const service = await observability.startService(definition.name, () =>
+        definition.start({
+          config,
+          workerId: config.BANK_WORKER_ID_BASE + index,
+          customerTokenSecret,
+          grpcAddressOf: (name) => {
+            const address = grpcAddresses.get(name);
+            if (address === undefined) {
+              throw new Error(`${definition.name} needs ${name}, which is not started before it`);
+            }
+            return address;
+          },
+          traceRecorder: observability.traceRecorder,
+        }),
+      );
       started.push(service);
       const grpc = service.endpoints['grpc'];
       if (grpc !== undefined) {
@@ -121,10 +126,11 @@ export async function startBank(
       cardsAddress,
       publicUrl: publicHttp.url,
       webAppUrl: publicHttp.webAppUrl,
-      close: () => closeInReverse(started, report),
+      close: () => closeInReverse(started, report).finally(() => observability.shutdown()),
     };
   } catch (error) {
     await closeInReverse(started, report).catch(() => undefined);
+    await observability.shutdown();
     throw error;
   }
 }

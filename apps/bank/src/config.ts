@@ -13,6 +13,7 @@ import {
   loadConfigSections,
 } from '@corebank/platform-config';
 import type { KafkaEventBusConfigInput } from '@corebank/platform-event-bus';
+import { observabilityConfigSchema } from '@corebank/platform-observability';
 
 /**
  * The bank's configuration (every service in one process on the embedded engines), validated once
@@ -244,8 +245,9 @@ const bankFcmSectionSchema = z
 export type BankConfig = ReturnType<typeof loadBankConfig>;
 
 /**
- * The flat BANK_* settings, plus `bus` (engine) and `apns`/`fcm` (push providers handed to
- * notifications as they are; undefined means that provider is off).
+ * The flat BANK_* settings, plus `bus` (engine), `apns`/`fcm` (push providers handed to
+ * notifications as they are; undefined means that provider is off) and `observability` (the
+ * process's log level and tracing).
  */
 export function loadBankConfig(env: EnvRecord = process.env) {
   const sections = loadConfigSections(
@@ -254,8 +256,16 @@ export function loadBankConfig(env: EnvRecord = process.env) {
       bus: bankBusSectionSchema,
       apns: bankApnsSectionSchema,
       fcm: bankFcmSectionSchema,
+      // LOG_LEVEL, OTEL_* and TRACE_RECORDER_*: one tracing and one log level for the process.
+      observability: observabilityConfigSchema,
     },
     env,
   );
-  return { ...sections.bank, bus: sections.bus, apns: sections.apns, fcm: sections.fcm };
+  return {
+    ...sections.bank,
+    bus: sections.bus,
+    apns: sections.apns,
+    fcm: sections.fcm,
+    observability: sections.observability,
+  };
 }

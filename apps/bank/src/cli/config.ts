@@ -13,6 +13,11 @@ export const corebankCliConfigSchema = z.object({
   COREBANK_SOAP_URL: envString({ default: 'http://127.0.0.1:8080/ehi' }),
   /** The card `load` pays with unless --card is given: the bank's demo card. */
   COREBANK_DEMO_CARD_TOKEN: envString({ default: '900000001' }),
+  /**
+   * Any bank service's ops port: the bank records every service's spans in one place, served on
+   * each ops port's /traces (the default is the ledger's with BANK_OPS_PORT_BASE=9460).
+   */
+  COREBANK_OPS_URL: envString({ default: 'http://127.0.0.1:9461' }),
   COREBANK_CALL_TIMEOUT_MS: envMilliseconds({ default: 10_000, min: 100, max: 120_000 }),
 });
 

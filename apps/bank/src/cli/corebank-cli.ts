@@ -8,7 +8,7 @@ import {
 } from '@corebank/domain-money';
 import { type EnvRecord } from '@corebank/platform-config';
 import { authorizationCardsV1 } from '@corebank/contracts-proto';
-import { isPlatformError } from '@corebank/platform-errors';
+import { isPlatformError, PlatformError } from '@corebank/platform-errors';
 
 import { type CardsClient, createCardsClient, expiryMonthThreeYearsFrom } from '../cards-client';
 import { type CorebankCliConfig, loadCorebankCliConfig } from './config';
@@ -23,8 +23,16 @@ import {
 } from './processor-messages';
 import { ProgressBar } from './progress-bar';
 import { type GetTransactionReply, SoapProcessorClient } from './soap-processor-client';
+import {
+  fetchTimeline,
+  fetchTraceIds,
+  findLatestPaymentTrace,
+  findPaymentTraces,
+  renderTimeline,
+  TRACE_ID_PATTERN,
+} from './trace-timeline';
 
-const USAGE = `usage: corebank [--cards HOST:PORT] [--soap URL] <command>
+const USAGE = `usage: corebank [--cards HOST:PORT] [--soap URL] [--ops URL] <command>
   account open [--currency GBP]
   account fund <ACCOUNT_ID> <AMOUNT>            amount in major units, e.g. 100.00
   account balance <ACCOUNT_ID>
@@ -32,8 +40,11 @@ const USAGE = `usage: corebank [--cards HOST:PORT] [--soap URL] <command>
   card freeze <CARD_TOKEN> | card unfreeze <CARD_TOKEN>
   pay <CARD_TOKEN> <AMOUNT> [--merchant NAME] [--mcc NNNN] [--settle | --reverse]
   load --count N --rate PER_SECOND [--card TOKEN] [--amount AMOUNT] [--settle | --reverse]
-Targets: COREBANK_CARDS_ADDRESS (127.0.0.1:50052), COREBANK_SOAP_URL (http://127.0.0.1:8080/ehi).
-Each command prints one JSON object on stdout; amounts are decimal strings in major units.`;
+  trace <TRACE_ID | last>                        a payment's spans across services, as a timeline
+Targets: COREBANK_CARDS_ADDRESS (127.0.0.1:50052), COREBANK_SOAP_URL (http://127.0.0.1:8080/ehi),
+COREBANK_OPS_URL (http://127.0.0.1:9461, any bank service's ops port).
+Each command but trace prints one JSON object on stdout; amounts are decimal strings in major
+units. pay prints its traceId (null when the ops port is not reachable): corebank trace <id>.`;
 
 /** Bounds of `load`: a burst, not a benchmark harness. */
 const LOAD_COUNT_MAX = 100_000;
@@ -244,6 +255,41 @@ interface CommandContext {
   readonly soap: SoapProcessorClient;
   readonly io: CorebankCliIo;
   readonly config: CorebankCliConfig;
+  readonly opsUrl: string;
+}
+
+/** Trace ids recorded so far, or undefined when no ops port answers (tracing is optional). */
+async function traceIdsIfReachable(context: CommandContext): Promise<Set<string> | undefined> {
+  try {
+    return new Set(await fetchTraceIds(context.opsUrl, context.config.COREBANK_CALL_TIMEOUT_MS));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `corebank trace <id | last>`: the timeline text, or a usage/not-found error. */
+async function runTrace(context: CommandContext, parsed: ParsedArguments): Promise<string> {
+  const [, requested = ''] = parsed.positional;
+  const timeoutMs = context.config.COREBANK_CALL_TIMEOUT_MS;
+  const traceId =
+    requested === 'last'
+      ? await findLatestPaymentTrace(context.opsUrl, timeoutMs)
+      : requested.toLowerCase();
+  if (traceId === undefined) {
+    throw new PlatformError('not_found.trace', `no payment trace recorded at ${context.opsUrl}`, {
+      retryable: false,
+    });
+  }
+  if (!TRACE_ID_PATTERN.test(traceId)) {
+    throw new UsageError('trace needs a trace id (32 hex digits) or "last"');
+  }
+  const timeline = await fetchTimeline(context.opsUrl, traceId, timeoutMs);
+  if (timeline === undefined) {
+    throw new PlatformError('not_found.trace', `trace ${traceId} is not recorded (any more)`, {
+      retryable: false,
+    });
+  }
+  return renderTimeline(timeline);
 }
 
 async function runPay(context: CommandContext, parsed: ParsedArguments): Promise<object> {
@@ -254,6 +300,7 @@ async function runPay(context: CommandContext, parsed: ParsedArguments): Promise
   const cards = context.cards();
   const card = await cards.call('getCard', { token: cardToken });
   const currency = currencyNamed(card.currencyCode);
+  const tracesBefore = await traceIdsIfReachable(context);
   const outcome = await sendPayment(context.soap, readGetTransactionElements(), {
     cardToken,
     currency,
@@ -271,7 +318,26 @@ async function runPay(context: CommandContext, parsed: ParsedArguments): Promise
           ),
         }),
     balance: await balanceOf(cards, card.accountId),
+    ...(await paymentTraceOf(context, tracesBefore)),
   };
+}
+
+/** The payment's trace id(s), found among the traces recorded since `before`. */
+async function paymentTraceOf(
+  context: CommandContext,
+  before: ReadonlySet<string> | undefined,
+): Promise<{ traceId: string | null; traceIds?: string[] }> {
+  if (before === undefined) {
+    return { traceId: null };
+  }
+  const traceIds = await findPaymentTraces(
+    context.opsUrl,
+    before,
+    context.config.COREBANK_CALL_TIMEOUT_MS,
+  ).catch(() => []);
+  return traceIds.length > 1
+    ? { traceId: traceIds[0] ?? null, traceIds }
+    : { traceId: traceIds[0] ?? null };
 }
 
 async function runLoad(context: CommandContext, parsed: ParsedArguments): Promise<object> {
@@ -417,8 +483,13 @@ export async function runCorebankCli(argv: readonly string[], io: CorebankCliIo)
       ),
       io,
       config,
+      opsUrl: parsed.options.get('ops') ?? config.COREBANK_OPS_URL,
     };
     const command = parsed.positional[0];
+    if (command === 'trace') {
+      io.stdout(await runTrace(context, parsed));
+      return 0;
+    }
     const result =
       command === 'pay'
         ? await runPay(context, parsed)

@@ -138,6 +138,9 @@ export function corebankText(
       ...bank.inherited,
       COREBANK_CARDS_ADDRESS: bank.ready.cardsAddress,
       COREBANK_SOAP_URL: bank.ready.soapUrl,
+      ...(bank.ready.opsUrls['card-gateway'] === undefined
+        ? {}
+        : { COREBANK_OPS_URL: bank.ready.opsUrls['card-gateway'] }),
       ...extraEnvironment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ export * from './metrics/metrics';
 export * from './nest/nest-logger';
 export * from './nest/observability.module';
 export * from './observability-config';
+export * from './process/hosted-services';
 export * from './rpc/rpc-observers';
 export * from './tracing/span-recorder';
 export * from './tracing/trace-headers';

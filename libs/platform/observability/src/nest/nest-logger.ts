@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger';
  * argument and, for errors, a stack before it.
  */
 export class NestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
+  constructor(readonly logger: Logger) {}
 
   log(message: unknown, ...optionalParams: unknown[]): void {
     this.write('info', message, optionalParams);

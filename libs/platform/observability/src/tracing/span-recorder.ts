@@ -3,6 +3,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 import { scrubText } from '../logging/redaction';
+import { HOSTED_SERVICE_ATTRIBUTE } from '../process/hosted-services';
 
 /** One finished span, flattened for timelines (`corebank trace <id>`). */
 export interface RecordedSpan {
@@ -132,7 +133,9 @@ function toRecordedSpan(span: ReadableSpan): RecordedSpan {
       attributes[key] = value;
     }
   }
-  const service = span.resource.attributes['service.name'];
+  // In a process hosting several services the span names its own; else the process's resource.
+  const hosted = span.attributes[HOSTED_SERVICE_ATTRIBUTE];
+  const service = typeof hosted === 'string' ? hosted : span.resource.attributes['service.name'];
   return {
     traceId: span.spanContext().traceId,
     spanId: span.spanContext().spanId,

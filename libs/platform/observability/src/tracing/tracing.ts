@@ -12,6 +12,10 @@ import {
 import { PlatformError } from '@corebank/platform-errors';
 
 import {
+  type HostedServiceOfServerSpan,
+  HostedServiceSpanProcessor,
+} from '../process/hosted-services';
+import {
   DEFAULT_SPAN_RECORDER,
   InMemorySpanRecorder,
   type SpanRecorderOptions,
@@ -38,6 +42,8 @@ export interface TracingOptions {
   otlp?: OtlpExportOptions;
   /** The in-memory recorder behind trace timelines; `false` turns it off. */
   recorder?: SpanRecorderOptions | false;
+  /** A process hosting several services: which one serves an incoming call (see hosted-services). */
+  hostedServiceOfServerSpan?: HostedServiceOfServerSpan;
 }
 
 export interface Tracing {
@@ -69,7 +75,10 @@ export function initTracing(options: TracingOptions): Tracing {
     options.recorder === false
       ? undefined
       : new InMemorySpanRecorder(options.recorder ?? DEFAULT_SPAN_RECORDER);
-  const spanProcessors: SpanProcessor[] = [];
+  // First, so the processors after it see the hosted service's attribute.
+  const spanProcessors: SpanProcessor[] = [
+    new HostedServiceSpanProcessor(options.hostedServiceOfServerSpan),
+  ];
   if (recorder !== undefined) {
     spanProcessors.push(recorder);
   }
