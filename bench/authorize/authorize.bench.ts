@@ -4,6 +4,7 @@
  * against a bare soap-package server serving the same WSDL with a constant answer. Not part of
  * the test suite; asserts nothing. See README.md.
  */
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 
 import { type AcceptanceCard, CardPathServices } from '../../acceptance/support/card-path-services';
@@ -20,7 +21,12 @@ import {
   type Target,
 } from './load-generator';
 
-const DURATION_SECONDS = Number(process.env['BENCH_AUTHORIZE_DURATION_S'] ?? '30');
+/** Seconds per case (each rate, each target, saturation); BENCH_AUTHORIZE_DURATION_S is the old name. */
+const DURATION_SECONDS = Number(
+  process.env['BENCH_AUTHORIZE_SECONDS_PER_CASE'] ??
+    process.env['BENCH_AUTHORIZE_DURATION_S'] ??
+    '30',
+);
 const RATES = (process.env['BENCH_AUTHORIZE_RATES'] ?? '200,500,1000').split(',').map(Number);
 const CARD_COUNT = Number(process.env['BENCH_AUTHORIZE_CARDS'] ?? '1000');
 const SATURATION_CONCURRENCY = Number(
@@ -33,6 +39,40 @@ const SETUP_CONCURRENCY = 16;
 const WARM_UP_SECONDS = 3;
 const FUNDING_MINOR = 100_000_000n;
 const MCCS = ['5411', '5812', '5999', '4111', '5541', '5732'];
+/** Issue 4's goal: p99 at this rate, with zero errors and zero missed deadlines. */
+const GOAL_RATE = 500;
+const GOAL_P99_MS = 10;
+const GOAL_SATURATION_RATIO = 0.5;
+/** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuMillisOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+interface CpuProbe {
+  readonly label: string;
+  readonly pid: number;
+}
+
+/** Runs a case and adds the CPU µs per completed message of each probed process to its row. */
+async function withCpu(
+  probes: readonly CpuProbe[],
+  runCase: () => Promise<LoadResult>,
+): Promise<Record<string, string | number>> {
+  const before = probes.map((probe) => cpuMillisOf(probe.pid));
+  const result = await runCase();
+  const row = summarize(result);
+  probes.forEach((probe, index) => {
+    const usedMs = cpuMillisOf(probe.pid) - (before[index] ?? 0);
+    row[`${probe.label} cpu µs/msg`] =
+      result.completed === 0 ? Number.NaN : Math.round((usedMs * 1000) / result.completed);
+  });
+  return row;
+}
 
 /** Deterministic so runs see the same amounts and cards (xorshift32). */
 function randomSource(seed: number): () => number {
@@ -111,34 +151,40 @@ async function main(): Promise<void> {
     for (const warmUp of [gateway, bare]) {
       await runOpenLoop('warm-up', warmUp, 200, WARM_UP_SECONDS, nextMessage);
     }
-    const results: LoadResult[] = [];
+    const gatewayProbes: CpuProbe[] = [
+      { label: 'gateway', pid: services.gateway.pid },
+      { label: 'authorization', pid: services.authorization.pid },
+    ];
+    const minimalProbes: CpuProbe[] = [{ label: 'minimal', pid: minimal.pid }];
+    const cases = [
+      ['gateway', gateway, gatewayProbes],
+      ['minimal soap', bare, minimalProbes],
+    ] as const;
+    const rows: Record<string, string | number>[] = [];
     for (const rate of RATES) {
-      for (const [name, endpoint] of [
-        ['gateway', gateway],
-        ['minimal soap', bare],
-      ] as const) {
+      for (const [name, endpoint, probes] of cases) {
         process.stdout.write(`${name} open loop ${rate}/s for ${DURATION_SECONDS}s...\n`);
-        results.push(
-          await runOpenLoop(`${name} ${rate}/s`, endpoint, rate, DURATION_SECONDS, nextMessage),
+        rows.push(
+          await withCpu(probes, () =>
+            runOpenLoop(`${name} ${rate}/s`, endpoint, rate, DURATION_SECONDS, nextMessage),
+          ),
         );
       }
     }
-    for (const [name, endpoint] of [
-      ['gateway', gateway],
-      ['minimal soap', bare],
-    ] as const) {
+    for (const [name, endpoint, probes] of cases) {
       process.stdout.write(`${name} saturation (${SATURATION_CONCURRENCY} outstanding)...\n`);
-      results.push(
-        await runSaturation(
-          `${name} saturation`,
-          endpoint,
-          SATURATION_CONCURRENCY,
-          DURATION_SECONDS,
-          nextMessage,
+      rows.push(
+        await withCpu(probes, () =>
+          runSaturation(
+            `${name} saturation`,
+            endpoint,
+            SATURATION_CONCURRENCY,
+            DURATION_SECONDS,
+            nextMessage,
+          ),
         ),
       );
     }
-    const rows = results.map(summarize);
     console.table(rows);
     const byCase = new Map(rows.map((row) => [row.case, row]));
     for (const rate of [...RATES.map((value) => `${value}/s`), 'saturation']) {
@@ -151,12 +197,37 @@ async function main(): Promise<void> {
         );
       }
     }
+    printGoal(byCase);
     gateway.agent.destroy();
     bare.agent.destroy();
   } finally {
     await minimal.stop();
     await services.stop();
     services.removeDirectory();
+  }
+}
+
+/** The issue's goal, judged from this run's rows (a short or busy run is not a verdict). */
+function printGoal(byCase: ReadonlyMap<unknown, Record<string, string | number>>): void {
+  const atGoalRate = byCase.get(`gateway ${GOAL_RATE}/s`);
+  if (atGoalRate !== undefined) {
+    const met =
+      Number(atGoalRate['p99 ms']) <= GOAL_P99_MS &&
+      atGoalRate.errors === 0 &&
+      atGoalRate['91s'] === 0;
+    process.stdout.write(
+      `goal ${GOAL_RATE}/s (p99 <= ${GOAL_P99_MS} ms, 0 errors, 0 missed deadlines): ` +
+        `p99 ${atGoalRate['p99 ms']} ms, errors ${atGoalRate.errors}, missed ${atGoalRate['91s']} -> ${met ? 'met' : 'NOT met'}\n`,
+    );
+  }
+  const ours = byCase.get('gateway saturation');
+  const theirs = byCase.get('minimal soap saturation');
+  if (ours !== undefined && theirs !== undefined) {
+    const ratio = Number(ours['throughput/s']) / Number(theirs['throughput/s']);
+    process.stdout.write(
+      `saturation: gateway ${ours['throughput/s']}/s, minimal soap ${theirs['throughput/s']}/s, ` +
+        `ratio ${ratio.toFixed(2)} (goal >= ${GOAL_SATURATION_RATIO}) -> ${ratio >= GOAL_SATURATION_RATIO ? 'met' : 'NOT met'}\n`,
+    );
   }
 }
 

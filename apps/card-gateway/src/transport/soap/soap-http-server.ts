@@ -158,8 +158,12 @@ async function handleRequest(
 ): Promise<void> {
   const startedAtMs = performance.now();
   const receivedAt = dependencies.clock.now();
-  const url = new URL(request.url ?? '/', 'http://gateway.invalid');
-  if (url.pathname !== options.path) {
+  // The processor POSTs to the bare path; only other requests (e.g. `?wsdl`) pay for URL parsing.
+  const url =
+    request.url === options.path
+      ? undefined
+      : new URL(request.url ?? '/', 'http://gateway.invalid');
+  if (url !== undefined && url.pathname !== options.path) {
     writeFault(response, 404, 'not found');
     return;
   }
@@ -173,7 +177,7 @@ async function handleRequest(
     writeFault(response, 401, 'unauthenticated');
     return;
   }
-  if (request.method === 'GET' && url.search.toLowerCase() === '?wsdl') {
+  if (request.method === 'GET' && url?.search.toLowerCase() === '?wsdl') {
     const scheme = options.authentication.mode === 'none_loopback_only' ? 'http' : 'https';
     const body = dependencies.wsdl.withServiceLocation(scheme, request.headers.host, options.path);
     response.writeHead(200, {
