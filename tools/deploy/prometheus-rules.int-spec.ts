@@ -40,7 +40,7 @@ describe('prometheus rules and scrape config', () => {
 
   it('passes promtool check rules', () => {
     const result = promtool(['check', 'rules', 'alert-rules.yml'], MONITORING);
-    expect(result.output).toContain('SUCCESS: 6 rules found');
+    expect(result.output).toContain('SUCCESS: 7 rules found');
     expect(result.status).toBe(0);
   });
 
