@@ -201,6 +201,34 @@ export class DistributedPayments {
   }
 
   /**
+   * Pays small amounts on `card` until one is approved: after a restart, the gateway's channel to
+   * authorization reconnects with backoff, so the first payments may still be declined (91).
+   * Each try is one penny more than the last, from `firstAmountMinor`, so callers keep a card's
+   * amounts distinct. Returns the payments made; throws when none was approved within `timeoutMs`.
+   */
+  async payUntilApproved(
+    card: DistributedCard,
+    firstAmountMinor: bigint,
+    timeoutMs: number,
+  ): Promise<SentPayment[]> {
+    const deadline = Date.now() + timeoutMs;
+    const made: SentPayment[] = [];
+    for (let amountMinor = firstAmountMinor; ; amountMinor += 1n) {
+      const payment = await this.pay(card, amountMinor);
+      made.push(payment);
+      if (payment.responseStatus === '00') {
+        return made;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no approval within ${timeoutMs} ms; answers ${made.map((sent) => sent.responseStatus).join(', ')}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /**
    * Checks every approved payment has its hold in the ledger, its approval event on the bus,
    * its feed item and its push, each exactly once. Polls until nothing is missing or
    * `timeoutMs` passed, and returns what is still wrong (empty: nothing lost).
