@@ -26,6 +26,8 @@ export interface TransactionEventDetails {
   /** Posted to the customer (negative: debit, positive: credit). */
   readonly postedMinor: bigint;
   readonly flags: readonly string[];
+  /** The account is a test account (OpenAccount test_account): the event says so. */
+  readonly testAccount?: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export function transactionEvent(
     processorTimestamp: message.processorTimestamp,
     receivedAt: new Date(message.receivedAtMs).toISOString(),
     flags: [...details.flags],
+    ...(details.testAccount === true ? { testAccount: true } : {}),
   };
   const entryId = ids.nextBigInt();
   return {

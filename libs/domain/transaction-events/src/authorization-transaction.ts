@@ -115,6 +115,8 @@ export const authorizationTransactionDataSchema = z.object({
   processorTimestamp: text,
   receivedAt: utcInstantSchema,
   flags: z.array(text).max(64),
+  /** Set on events of test accounts (fake-card suite, prober): reports of real money skip them. */
+  testAccount: z.literal(true).optional(),
 });
 
 /** The payload as code uses it: amounts are bigint. */

@@ -1059,6 +1059,7 @@ export class ProcessCardMessageUseCase {
               holdChangeMinor: outcome.holdChangeMinor,
               postedMinor: outcome.postedMinor,
               flags: outcome.flags,
+              testAccount: context?.account.testAccount,
             }),
           ];
     const lifecycleKeys =
