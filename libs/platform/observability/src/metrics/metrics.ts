@@ -28,9 +28,21 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): Registry
   registry.setDefaultLabels({ service: options.service });
   if (options.processMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
+    // prom-client also exports these sums as gauges named `_total`, which `promtool check
+    // metrics` refuses (the suffix is for counters). The per-type gauges of the same name without
+    // `_total` stay, so the totals are `sum(nodejs_active_handles)` and so on.
+    for (const name of PROMTOOL_REFUSED_PROCESS_METRICS) {
+      registry.removeSingleMetric(name);
+    }
   }
   return registry;
 }
+
+const PROMTOOL_REFUSED_PROCESS_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 /** Latency buckets in ms, dense around the 80 ms budget of the card path. */
 export const DURATION_BUCKETS_MS: readonly number[] = Object.freeze([
