@@ -40,6 +40,8 @@ export interface BankProcess {
   readonly ready: ReadyLine;
   /** The HS256 key the bank's customer APIs verify with (the prober signs with it too). */
   readonly customerTokenSecret: string;
+  /** The bank's embedded bus file (apps/bank: <data>/event-bus/bus.db), to read its events. */
+  readonly embeddedBusPath: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -174,6 +176,7 @@ export async function startBankProcess(options: BankProcessOptions): Promise<Ban
     bank,
     ready,
     customerTokenSecret,
+    embeddedBusPath: join(directory, 'data', 'event-bus', 'bus.db'),
     output: () => output,
     stop: async () => {
       await stopChild(child, () => output);

@@ -1,6 +1,9 @@
+import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { createEventBus, type EventEnvelope } from '@corebank/platform-event-bus';
+
 import { ALL_SCENARIOS } from '../scenarios/scenarios';
 import { PASS_THROUGH_REPORTER } from '../scenarios/bank-under-test';
-import { closeScenarioSession } from '../scenarios/test-customers';
+import { closeScenarioSession, openTestCustomerForPurpose } from '../scenarios/test-customers';
 import { type BankProcess, startBankProcess } from './bank-process';
 
 /**
@@ -47,4 +50,35 @@ describe('acceptance scenarios against the one-process bank', () => {
       await scenario.run(running().bank, PASS_THROUGH_REPORTER);
     }
   }, 120_000);
+
+  it("marks every event of a test account's payments with testAccount: true", async () => {
+    const { bank, embeddedBusPath } = running();
+    // Idempotent: the same customer the payment scenario used (two payments, each reversed).
+    const customer = await openTestCustomerForPurpose(bank, PASS_THROUGH_REPORTER, 'pay');
+    const bus = createEventBus({ engine: 'embedded', path: embeddedBusPath, pollIntervalMs: 20 });
+    const events: EventEnvelope[] = [];
+    const subscription = await bus.subscribe({
+      topic: TRANSACTION_TOPICS.authorization,
+      groupId: `acceptance-bank-${process.pid}`,
+      handler: (event) => {
+        events.push(event);
+        return Promise.resolve();
+      },
+    });
+    try {
+      const ofCustomer = (): EventEnvelope[] =>
+        events.filter((event) => event.key === customer.accountId);
+      const deadline = Date.now() + 20_000;
+      while (ofCustomer().length < 4 && Date.now() < deadline) {
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
+      }
+      expect(ofCustomer().length).toBeGreaterThanOrEqual(4);
+      for (const event of ofCustomer()) {
+        expect(event.data).toMatchObject({ accountId: customer.accountId, testAccount: true });
+      }
+    } finally {
+      await subscription.stop();
+      await bus.close();
+    }
+  }, 60_000);
 });
