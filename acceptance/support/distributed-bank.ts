@@ -347,18 +347,17 @@ export class DistributedBank implements BankUnderTest {
   }
 }
 
-const STOP_ORDER: readonly DistributedApp[] = [
-  'card-gateway',
-  'notifications',
-  'feed',
-  'merchant-enrichment',
-  'authorization',
-  'ledger',
+/** Stop order: the edge first, then the consumers together, then what they call. */
+const STOP_WAVES: readonly (readonly DistributedApp[])[] = [
+  ['card-gateway'],
+  ['notifications', 'feed', 'merchant-enrichment'],
+  ['authorization'],
+  ['ledger'],
 ];
 
 async function stopAll(apps: Partial<Record<DistributedApp, AppProcess>>): Promise<void> {
-  for (const name of STOP_ORDER) {
-    await apps[name]?.stop();
+  for (const wave of STOP_WAVES) {
+    await Promise.all(wave.map((name) => apps[name]?.stop()));
   }
 }
 
