@@ -13,7 +13,10 @@ import { LedgerInvariantViolation } from '../../domain/ledger-invariant';
 import type { CommitOutcome, LedgerRepository } from '../../ports/ledger-repository.port';
 
 export interface GroupCommitOptions {
-  /** How long the first request of an idle committer waits for company. */
+  /**
+   * How long the first request waits for company when the committer is busy (a group ended
+   * less than `windowMs` ago). An idle committer commits at once: grouping pays only under load.
+   */
   readonly windowMs: number;
   /** Transfers (and expiries) per group; a single request larger than this forms its own group. */
   readonly groupItemsMax: number;
@@ -50,6 +53,8 @@ export class LedgerGroupCommitter {
   private queuedItems = 0;
   private draining = false;
   private windowTimer: NodeJS.Timeout | undefined;
+  private immediateStart: NodeJS.Immediate | undefined;
+  private lastGroupEndedMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
   constructor(
@@ -99,11 +104,19 @@ export class LedgerGroupCommitter {
   }
 
   private schedule(): void {
-    if (this.draining || this.windowTimer !== undefined) {
+    if (this.draining || this.windowTimer !== undefined || this.immediateStart !== undefined) {
       return;
     }
     if (this.queuedItems >= this.options.groupItemsMax || this.options.windowMs === 0) {
       void this.drain();
+      return;
+    }
+    if (this.clock.nowMs() - this.lastGroupEndedMs >= this.options.windowMs) {
+      // Idle: no window. setImmediate still lets requests read in the same I/O turn join.
+      this.immediateStart = setImmediate(() => {
+        this.immediateStart = undefined;
+        void this.drain();
+      });
       return;
     }
     this.windowTimer = setTimeout(() => {
@@ -136,6 +149,7 @@ export class LedgerGroupCommitter {
       }
     } finally {
       this.draining = false;
+      this.lastGroupEndedMs = this.clock.nowMs();
     }
   }
 
