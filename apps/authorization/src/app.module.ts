@@ -51,7 +51,11 @@ import { StoreAuthorizationStore } from './adapters/store-authorization-store';
 import type { AuthorizationSettings } from './application/authorization-settings';
 import { ManageCardsUseCase } from './application/manage-cards/manage-cards.use-case';
 import { ProcessCardMessageUseCase } from './application/process-card-message/process-card-message.use-case';
-import { OutboxRelay, OutboxRelayLoop } from './application/relay-outbox/outbox-relay';
+import {
+  OutboxRelay,
+  OutboxRelayLoop,
+  OutboxSignal,
+} from './application/relay-outbox/outbox-relay';
 import { VoidUnconfirmedDecisionUseCase } from './application/void-unconfirmed-decision/void-unconfirmed-decision.use-case';
 import { AUTHORIZATION_CONFIG, type AuthorizationConfig } from './config';
 import { OpsHttpServer, type ProcessHosting } from './ops/ops-http-server';
@@ -63,6 +67,7 @@ import { CardsHttpServer } from './transport/http/cards-http-server';
 
 const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
 const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+const OUTBOX_SIGNAL = Symbol('OUTBOX_SIGNAL');
 const AUTHORIZATION_SETTINGS = Symbol('AUTHORIZATION_SETTINGS');
 const PROCESS_HOSTING = Symbol('PROCESS_HOSTING');
 
@@ -96,6 +101,7 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     voidUnconfirmedDecision: VoidUnconfirmedDecisionUseCase,
     manageCards: ManageCardsUseCase,
     @Inject(OUTBOX_RELAY) relay: OutboxRelay,
+    @Inject(OUTBOX_SIGNAL) outboxSignal: OutboxSignal,
     @Inject(LOGGER) logger: Logger,
     @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
@@ -107,7 +113,12 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     this.server.addService(authorizationCardsV1.CardServiceService, cardsGrpcHandlers(manageCards));
     this.relayLoop = new OutboxRelayLoop(
       relay,
-      config.authorization.AUTH_OUTBOX_RELAY_INTERVAL_MS,
+      outboxSignal,
+      {
+        shardCount: config.authorization.AUTH_OUTBOX_SHARDS,
+        intervalMs: config.authorization.AUTH_OUTBOX_RELAY_INTERVAL_MS,
+        sweepIntervalMs: config.authorization.AUTH_OUTBOX_RELAY_SWEEP_INTERVAL_MS,
+      },
       (error) => logger.warn({ err: error }, 'outbox relay round failed'),
     );
   }
@@ -349,11 +360,17 @@ export class AppModule {
               holdTimeoutSeconds: config.authorization.AUTH_HOLD_TTL_SECONDS,
             }),
         },
+        // One per module instance: commits mark the shards they wrote, the relay loop drains them.
+        { provide: OUTBOX_SIGNAL, useFactory: () => new OutboxSignal() },
         {
           provide: AUTHORIZATION_STORE,
-          inject: [STORE],
-          useFactory: (store: Store): AuthorizationStore =>
-            new StoreAuthorizationStore(store, config.authorization.AUTH_RECORD_RETENTION_SECONDS),
+          inject: [STORE, OUTBOX_SIGNAL],
+          useFactory: (store: Store, outboxSignal: OutboxSignal): AuthorizationStore =>
+            new StoreAuthorizationStore(store, config.authorization.AUTH_RECORD_RETENTION_SECONDS, {
+              cardCacheTtlMs: config.authorization.AUTH_CARD_CACHE_TTL_MS,
+              cacheEntriesMax: config.authorization.AUTH_CACHE_ENTRIES_MAX,
+              onOutboxWritten: (shards) => outboxSignal.markWritten(shards),
+            }),
         },
         {
           provide: ProcessCardMessageUseCase,

@@ -40,10 +40,19 @@ export const authorizationConfigSchema = z.object({
   AUTH_LOCK_TTL_MS: envMilliseconds({ default: 10_000, min: 1_000, max: 120_000 }),
   AUTH_OUTBOX_SHARDS: envInteger({ default: 8, min: 1, max: 256 }),
   AUTH_OUTBOX_RELAY_INTERVAL_MS: envMilliseconds({ default: 50, min: 1, max: 60_000 }),
+  /** Every outbox shard is read this often even without a local commit (crash leftovers). */
+  AUTH_OUTBOX_RELAY_SWEEP_INTERVAL_MS: envMilliseconds({ default: 1_000, min: 1, max: 600_000 }),
   AUTH_OUTBOX_RELAY_BATCH_MAX: envInteger({ default: 500, min: 1, max: 10_000 }),
   AUTH_OUTBOX_RELAY_ROUNDS_MAX: envInteger({ default: 20, min: 1, max: 10_000 }),
   /** Processed messages and lifecycles are kept this long (≥ the processor's 7-day re-send window). */
   AUTH_RECORD_RETENTION_SECONDS: envSeconds({ default: 7_776_000, min: 604_800, max: 315_360_000 }),
+  /**
+   * A card read is answered from memory this long; this replica's own card changes are seen at
+   * once, another replica's after at most this long. 0 reads the store every time.
+   */
+  AUTH_CARD_CACHE_TTL_MS: envMilliseconds({ default: 1_000, min: 0, max: 60_000 }),
+  /** Cards and accounts kept in memory (each); the oldest is dropped first. */
+  AUTH_CACHE_ENTRIES_MAX: envInteger({ default: 100_000, min: 1, max: 10_000_000 }),
   AUTH_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 5_000, min: 0, max: 60_000 }),
 });
 

@@ -10,6 +10,7 @@ import type {
   OutboxEntry,
 } from '../ports/authorization-store.port';
 import { TABLES } from './authorization-tables';
+import { BoundedCache } from './bounded-cache';
 import {
   accountFromJson,
   accountToJson,
@@ -24,9 +25,39 @@ import {
 } from './authorization-row-mapping';
 
 const DEFAULT_RETENTION_SECONDS = 90 * 86_400;
+const DEFAULT_CACHE_ENTRIES_MAX = 100_000;
 
-/** AuthorizationStore on the platform Store port (SQLite embedded, Cassandra distributed). */
+export interface StoreAuthorizationStoreOptions {
+  /**
+   * How long a card read is answered from memory. Writes through this adapter update the cache
+   * at once; another replica's card change is seen after at most this long. 0: no card cache.
+   */
+  readonly cardCacheTtlMs?: number;
+  /** Cards and accounts kept in memory each (oldest dropped first). */
+  readonly cacheEntriesMax?: number;
+  /** Told which outbox shards a commit wrote, after the commit (wakes the relay). */
+  readonly onOutboxWritten?: (shards: readonly number[]) => void;
+  readonly nowMs?: () => number;
+}
+
+/**
+ * AuthorizationStore on the platform Store port (SQLite embedded, Cassandra distributed).
+ *
+ * Caches (the decide path reads the card and its account on every message): accounts never
+ * change once written, so they are kept until evicted; cards change only through this service,
+ * and every change goes through `insertCard`/`updateCard` here, which write the cache through, so
+ * one replica always sees its own changes. Other replicas see a change after at most
+ * `cardCacheTtlMs` (set 0 to read every time).
+ */
 export class StoreAuthorizationStore implements AuthorizationStore {
+  private readonly cards: BoundedCache<Card>;
+  private readonly accounts: BoundedCache<CustomerAccount>;
+  /**
+   * Bumped before and after every card write: a read that overlapped a write does not fill the
+   * cache (its answer may predate the write, and a store may answer out of order).
+   */
+  private cardWriteGeneration = 0;
+
   /**
    * @param retentionSeconds how long processed-message records, lifecycles and their index rows
    *   are kept: at least the processor's re-send window (up to 7 days); CARD-PROCESSOR §6.1 says 90.
@@ -34,19 +65,40 @@ export class StoreAuthorizationStore implements AuthorizationStore {
   constructor(
     private readonly store: Store,
     private readonly retentionSeconds: number = DEFAULT_RETENTION_SECONDS,
-  ) {}
+    private readonly options: StoreAuthorizationStoreOptions = {},
+  ) {
+    const nowMs = options.nowMs ?? (() => performance.now());
+    const entriesMax = options.cacheEntriesMax ?? DEFAULT_CACHE_ENTRIES_MAX;
+    this.cards = new BoundedCache(entriesMax, options.cardCacheTtlMs ?? 0, nowMs);
+    this.accounts = new BoundedCache(entriesMax, Number.POSITIVE_INFINITY, nowMs);
+  }
 
   async getCard(token: string): Promise<Card | undefined> {
+    const cached = this.cards.get(token);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const generation = this.cardWriteGeneration;
     const row = await this.store.get(TABLES.cards, { token });
-    return row === undefined ? undefined : cardFromJson(row['card']);
+    if (row === undefined) {
+      return undefined;
+    }
+    const card = cardFromJson(row['card']);
+    if (generation === this.cardWriteGeneration) {
+      this.cards.set(token, card);
+    }
+    return card;
   }
 
   async insertCard(card: Card): Promise<boolean> {
+    this.cardWriteGeneration += 1;
     const result = await this.store.insertIfNotExists(TABLES.cards, {
       token: card.token,
       card: cardToJson(card),
     });
+    this.cardWriteGeneration += 1;
     if (result.applied) {
+      this.cards.set(card.token, card);
       await this.store.upsert(TABLES.cardsByAccount, {
         account_id: card.accountId,
         token: card.token,
@@ -56,7 +108,15 @@ export class StoreAuthorizationStore implements AuthorizationStore {
   }
 
   async updateCard(card: Card): Promise<void> {
-    await this.store.upsert(TABLES.cards, { token: card.token, card: cardToJson(card) });
+    // Forget first: if the write fails, the next read goes to the store, never to a stale copy.
+    this.cards.delete(card.token);
+    this.cardWriteGeneration += 1;
+    try {
+      await this.store.upsert(TABLES.cards, { token: card.token, card: cardToJson(card) });
+    } finally {
+      this.cardWriteGeneration += 1;
+    }
+    this.cards.set(card.token, card);
   }
 
   async listCards(accountId: string, limit: number): Promise<readonly Card[]> {
@@ -73,8 +133,17 @@ export class StoreAuthorizationStore implements AuthorizationStore {
   }
 
   async getAccount(accountId: string): Promise<CustomerAccount | undefined> {
+    const cached = this.accounts.get(accountId);
+    if (cached !== undefined) {
+      return cached;
+    }
     const row = await this.store.get(TABLES.accounts, { account_id: accountId });
-    return row === undefined ? undefined : accountFromJson(row['account']);
+    if (row === undefined) {
+      return undefined;
+    }
+    const account = accountFromJson(row['account']);
+    this.accounts.set(accountId, account);
+    return account;
   }
 
   async insertAccount(account: CustomerAccount): Promise<void> {
@@ -205,6 +274,9 @@ export class StoreAuthorizationStore implements AuthorizationStore {
       ttlSeconds: this.retentionSeconds,
     });
     await this.store.batch(statements);
+    if (commit.outbox.length > 0) {
+      this.options.onOutboxWritten?.(commit.outbox.map((entry) => entry.shard));
+    }
   }
 
   async listOutbox(shard: number, limit: number): Promise<readonly OutboxEntry[]> {

@@ -22,7 +22,7 @@ import { cardMessage } from '../../testing/card-message-builder';
 import { TRANSACTIONS_TOPIC } from '../card-events';
 import { NO_DEADLINE } from '../process-card-message/process-card-message.command';
 import { ProcessCardMessageUseCase } from '../process-card-message/process-card-message.use-case';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, OutboxRelayLoop, OutboxSignal } from './outbox-relay';
 
 jest.setTimeout(30_000);
 
@@ -54,10 +54,18 @@ async function openStore(): Promise<Store> {
 }
 
 /** Declines three messages: each commit writes its event into the outbox only. */
-async function processDeclinesWithoutRelay(store: Store): Promise<string[]> {
+async function processDeclinesWithoutRelay(
+  store: Store,
+  txnIds: readonly string[] = ['7000000001', '7000000002', '7000000003'],
+  signal?: OutboxSignal,
+): Promise<string[]> {
   const locks = createDistributedLocks({ engine: 'in-process' });
   const sut = new ProcessCardMessageUseCase({
-    store: new StoreAuthorizationStore(store),
+    store: new StoreAuthorizationStore(store, undefined, {
+      ...(signal === undefined
+        ? {}
+        : { onOutboxWritten: (shards: readonly number[]) => signal.markWritten(shards) }),
+    }),
     ledger: new GrpcLedgerHolds(ledgerClient, { holdTimeoutSeconds: 0 }),
     locks,
     ids: new SnowflakeGenerator({ clock: systemClock, workerLease: new ConfiguredWorkerLease(7) }),
@@ -65,7 +73,6 @@ async function processDeclinesWithoutRelay(store: Store): Promise<string[]> {
     settings: { outboxShardCount: SHARDS, lockWaitMs: 1000, lockTtlMs: 5000, deadlineReserveMs: 0 },
     alert: () => undefined,
   });
-  const txnIds = ['7000000001', '7000000002', '7000000003'];
   for (const txnId of txnIds) {
     const result = await sut.execute({
       message: cardMessage({ txnId, token: '555000555', payloadHash: `hash-${txnId}` }),
@@ -75,14 +82,18 @@ async function processDeclinesWithoutRelay(store: Store): Promise<string[]> {
     expect(result.responseCode).toBe('14');
   }
   await locks.close();
-  return txnIds;
+  return [...txnIds];
 }
 
-async function collect(bus: EventBus, countMin: number): Promise<EventEnvelope[]> {
+async function collect(
+  bus: EventBus,
+  countMin: number,
+  groupId = 'outbox-relay-test',
+): Promise<EventEnvelope[]> {
   const received: EventEnvelope[] = [];
   const subscription = await bus.subscribe({
     topic: TRANSACTIONS_TOPIC,
-    groupId: 'outbox-relay-test',
+    groupId,
     handler: (event) => {
       received.push(event);
       return Promise.resolve();
@@ -148,5 +159,55 @@ describe('outbox relay after a crash right after the commit', () => {
     expect(await collect(bus, 3)).toHaveLength(3);
     await bus.close();
     await store.close();
+  });
+});
+
+describe('outbox relay loop', () => {
+  it('relays a shard this process committed to at once, and other entries on the sweep', async () => {
+    const store = await openStore();
+    const bus = createEventBus({ engine: 'embedded', path: join(directory, 'bus.db') });
+    const signal = new OutboxSignal();
+    let nowMs = 0;
+    let clockReads = 0;
+    const failures: unknown[] = [];
+    const loop = new OutboxRelayLoop(
+      new OutboxRelay(new StoreAuthorizationStore(store), bus, {
+        shardCount: SHARDS,
+        batchSizeMax: 10,
+        roundsMax: 3,
+      }),
+      signal,
+      { shardCount: SHARDS, intervalMs: 5, sweepIntervalMs: 60_000 },
+      (error) => failures.push(error),
+      () => {
+        clockReads += 1;
+        return nowMs;
+      },
+    );
+    const txnIdsOf = (events: readonly EventEnvelope[]) =>
+      events.map((event) => (event.data as { txnId: string }).txnId);
+    loop.start();
+    try {
+      // The first tick sweeps every shard (nothing there yet); later ones follow the signal only.
+      // A tick reads the clock only when no round runs: two reads = the first sweep is over.
+      for (let waited = 0; clockReads < 2 && waited < 200; waited += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(clockReads).toBeGreaterThanOrEqual(2);
+      // A commit that did not go through this process's adapter (a crashed replica's leftover).
+      const leftover = await processDeclinesWithoutRelay(store, ['7100000001']);
+      expect(await collect(bus, 0, 'before-sweep')).toEqual([]);
+
+      nowMs = 60_000;
+      expect(txnIdsOf(await collect(bus, 1, 'after-sweep'))).toEqual(leftover);
+
+      const signalled = await processDeclinesWithoutRelay(store, ['7100000002'], signal);
+      expect(txnIdsOf(await collect(bus, 2, 'after-signal'))).toEqual([...leftover, ...signalled]);
+    } finally {
+      await loop.stop();
+      await bus.close();
+      await store.close();
+    }
+    expect(failures).toEqual([]);
   });
 });

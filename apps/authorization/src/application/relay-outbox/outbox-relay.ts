@@ -1,6 +1,6 @@
 import type { EventBus } from '@corebank/platform-event-bus';
 
-import type { AuthorizationStore } from '../../ports/authorization-store.port';
+import type { AuthorizationStore, OutboxEntry } from '../../ports/authorization-store.port';
 
 export interface OutboxRelaySettings {
   readonly shardCount: number;
@@ -16,84 +16,139 @@ export interface OutboxRelayReport {
 
 /**
  * Publishes outbox entries and then deletes them (ARCHITECTURE §5: the event reaches the bus
- * even if the process dies right after the commit). Delivery is at-least-once: a crash between
- * publish and delete republishes the entry, and consumers deduplicate on the envelope id. A
- * shard is published in entry order and stops at its first failure, so one account's events
- * are never reordered.
+ * even if the process dies right after the commit). Delivery is at-least-once: a crash or a
+ * failed publish between publish and delete republishes the entries, and consumers deduplicate
+ * on the envelope id. A round reads the asked shards, publishes all their entries with one call
+ * per topic (each shard's entries in entry order, so one account's events are never reordered)
+ * and deletes them in one batch: one bus write and one store write per round, not per shard.
  *
- * Errors: PlatformError `unavailable.bus` / `unavailable.store` (retryable) from `drain`.
+ * Errors: PlatformError `unavailable.bus` / `unavailable.store` (retryable) from `drain`; the
+ * round's entries then all stay for a later round.
  */
 export class OutboxRelay {
+  private readonly allShards: readonly number[];
+
   constructor(
     private readonly store: AuthorizationStore,
     private readonly bus: EventBus,
     private readonly settings: OutboxRelaySettings,
-  ) {}
+  ) {
+    this.allShards = Array.from({ length: settings.shardCount }, (_unused, shard) => shard);
+  }
 
+  /** Drains every shard, in at most `roundsMax` rounds. */
   async drain(): Promise<OutboxRelayReport> {
-    let published = 0;
-    for (let round = 0; round < this.settings.roundsMax; round += 1) {
-      let publishedThisRound = 0;
-      for (let shard = 0; shard < this.settings.shardCount; shard += 1) {
-        publishedThisRound += await this.drainShard(shard);
-      }
-      published += publishedThisRound;
-      if (publishedThisRound === 0) {
-        break;
-      }
-    }
+    const { published } = await this.drainShards(this.allShards);
     return { published };
   }
 
-  private async drainShard(shard: number): Promise<number> {
-    const entries = await this.store.listOutbox(shard, this.settings.batchSizeMax);
-    if (entries.length === 0) {
-      return 0;
+  /**
+   * Drains `shards`; a shard that filled its batch is read again next round. `unfinished`: shards
+   * that still had a full batch when `roundsMax` ran out.
+   */
+  async drainShards(
+    shards: Iterable<number>,
+  ): Promise<{ readonly published: number; readonly unfinished: readonly number[] }> {
+    let published = 0;
+    let pending = [...shards];
+    for (let round = 0; round < this.settings.roundsMax && pending.length > 0; round += 1) {
+      const entries: OutboxEntry[] = [];
+      const full: number[] = [];
+      for (const shard of pending) {
+        const shardEntries = await this.store.listOutbox(shard, this.settings.batchSizeMax);
+        entries.push(...shardEntries);
+        if (shardEntries.length >= this.settings.batchSizeMax) {
+          full.push(shard);
+        }
+      }
+      if (entries.length === 0) {
+        pending = [];
+        break;
+      }
+      await this.publish(entries);
+      await this.store.deleteOutbox(entries);
+      published += entries.length;
+      pending = full;
     }
-    const byTopic = new Map<string, typeof entries>();
+    return { published, unfinished: pending };
+  }
+
+  private async publish(entries: readonly OutboxEntry[]): Promise<void> {
+    const byTopic = new Map<string, OutboxEntry['envelope'][]>();
     for (const entry of entries) {
-      byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry]);
+      const envelopes = byTopic.get(entry.topic);
+      if (envelopes === undefined) {
+        byTopic.set(entry.topic, [entry.envelope]);
+      } else {
+        envelopes.push(entry.envelope);
+      }
     }
-    for (const [topic, topicEntries] of byTopic) {
-      await this.bus.publish(
-        topic,
-        topicEntries.map((entry) => entry.envelope),
-      );
+    for (const [topic, envelopes] of byTopic) {
+      await this.bus.publish(topic, envelopes);
     }
-    await this.store.deleteOutbox(entries);
-    return entries.length;
   }
 }
 
 /**
- * Runs the relay every `intervalMs` until stopped; a failed round is logged by the caller's
- * `onError` and retried on the next tick (the interval bounds the retry rate).
+ * Which outbox shards this process wrote since the relay last looked: the store adapter marks
+ * them after each commit, the relay loop takes them. Lets the relay skip idle rounds and read
+ * only the shards that changed, instead of scanning every shard on every tick.
+ */
+export class OutboxSignal {
+  private dirty = new Set<number>();
+
+  markWritten(shards: Iterable<number>): void {
+    for (const shard of shards) {
+      this.dirty.add(shard);
+    }
+  }
+
+  /** The shards written since the last call (and forgets them). */
+  take(): ReadonlySet<number> {
+    const taken = this.dirty;
+    this.dirty = new Set();
+    return taken;
+  }
+}
+
+export interface OutboxRelayLoopOptions {
+  readonly shardCount: number;
+  /** How often the loop looks at the signal; bounds an event's wait for its round. */
+  readonly intervalMs: number;
+  /**
+   * How often every shard is read even without a local commit: entries left by a crash, a failed
+   * round (its shards are re-marked), or another replica that died before relaying.
+   */
+  readonly sweepIntervalMs: number;
+}
+
+/**
+ * Runs the relay: every `intervalMs` it drains the shards this process committed to since the
+ * last round (nothing when idle), and every `sweepIntervalMs` all shards. A failed round is
+ * logged by the caller's `onError` and its shards are retried on the next tick (the interval
+ * bounds the retry rate). At most one round runs at a time.
  */
 export class OutboxRelayLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
+  private readonly allShards: readonly number[];
 
   constructor(
     private readonly relay: OutboxRelay,
-    private readonly intervalMs: number,
+    private readonly signal: OutboxSignal,
+    private readonly options: OutboxRelayLoopOptions,
     private readonly onError: (error: unknown) => void,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running === undefined) {
-        this.running = this.relay
-          .drain()
-          .then(() => undefined)
-          .catch(this.onError)
-          .finally(() => {
-            this.running = undefined;
-          });
-      }
-    }, this.intervalMs);
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {
+    this.allShards = Array.from({ length: options.shardCount }, (_unused, shard) => shard);
   }
 
-  /** Stops the timer and waits for a round in progress, then drains once more. */
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+  }
+
+  /** Stops the timer and waits for a round in progress, then drains every shard once more. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) {
       clearInterval(this.timer);
@@ -101,5 +156,34 @@ export class OutboxRelayLoop {
     }
     await this.running;
     await this.relay.drain().catch(this.onError);
+  }
+
+  private tick(): void {
+    if (this.running !== undefined) {
+      return;
+    }
+    const nowMs = this.nowMs();
+    const sweep = nowMs - this.lastSweepMs >= this.options.sweepIntervalMs;
+    const shards = this.signal.take();
+    if (!sweep && shards.size === 0) {
+      return;
+    }
+    if (sweep) {
+      this.lastSweepMs = nowMs;
+    }
+    this.running = this.relay
+      .drainShards(sweep ? this.allShards : shards)
+      .then((report) => this.signal.markWritten(report.unfinished))
+      .catch((error: unknown) => {
+        // Nothing of the round was deleted: look at the same shards again on the next tick.
+        this.signal.markWritten(shards);
+        if (sweep) {
+          this.lastSweepMs = Number.NEGATIVE_INFINITY;
+        }
+        this.onError(error);
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 }
