@@ -8,10 +8,19 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface LedgerProcess {
   readonly address: string;
   readonly port: number;
+  /** The child's process id (for CPU accounting from /proc). */
+  readonly pid: number;
   /** SIGKILL: the ledger dies as in a crash; its store survives for a restart. */
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited in time. */
   stop(): Promise<void>;
+}
+
+export interface LedgerProcessOptions {
+  /** Extra node flags before the entry point (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment, over the defaults below. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -19,11 +28,20 @@ export interface LedgerProcess {
  * in `storePath`. Apps never import each other, so tests reach the ledger only over gRPC.
  * `port` 0 picks a free port; a restart passes the previous port so clients reconnect.
  */
-export async function startLedgerProcess(storePath: string, port = 0): Promise<LedgerProcess> {
+export async function startLedgerProcess(
+  storePath: string,
+  port = 0,
+  options: LedgerProcessOptions = {},
+): Promise<LedgerProcess> {
   const root = join(__dirname, '..', '..', '..', '..');
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join(root, 'apps/ledger/src/main.ts')],
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      '@swc-node/register',
+      join(root, 'apps/ledger/src/main.ts'),
+    ],
     {
       cwd: root,
       env: {
@@ -35,6 +53,7 @@ export async function startLedgerProcess(storePath: string, port = 0): Promise<L
         LEDGER_WORKER_ID: '1',
         LEDGER_GROUP_COMMIT_WINDOW_MS: '1',
         LEDGER_SHUTDOWN_GRACE_MS: '1000',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -64,6 +83,7 @@ export async function startLedgerProcess(storePath: string, port = 0): Promise<L
   return {
     address: `127.0.0.1:${boundPort}`,
     port: boundPort,
+    pid: child.pid ?? 0,
     kill: () => stopWith('SIGKILL'),
     stop: () => stopWith('SIGTERM'),
   };
