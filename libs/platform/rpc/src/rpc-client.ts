@@ -119,7 +119,7 @@ export interface RpcClient<Definition extends RpcServiceDefinition> {
     options?: RpcCallOptions,
   ): Promise<ResponseOf<Definition[Name]>>;
   circuitState(): RpcCircuitState;
-  /** Closes the channel and stops the breaker's timers. */
+  /** Closes the channel (the breaker holds no timers). */
   close(): void;
 }
 
