@@ -11,6 +11,13 @@ import { type GetTransactionReply, parseGetTransactionReply } from '../support/s
 
 /** The processor waits about 200 ms; a busy test machine gets more, a hung endpoint no more. */
 const SOAP_CALL_TIMEOUT_MS = 10_000;
+/**
+ * A notification (presentment, reversal) answered without Acknowledgement 1 was not processed:
+ * the processor sends it again, counting SendingAttemptCount up. Bounded, as the processor is.
+ */
+const NOTIFICATION_SENDS_MAX = 3;
+const NOTIFICATION_RESEND_DELAY_MS = 200;
+const ACKNOWLEDGED = '1';
 
 /** One card payment's lifecycle as the processor identifies it across its messages. */
 export interface CardPayment {
@@ -101,7 +108,7 @@ export class CardProcessor {
   present(payment: CardPayment): Promise<GetTransactionReply> {
     const at = new Date();
     const txnId = nextTxnId(at);
-    return this.send({
+    return this.sendNotification({
       ...this.commonFields(payment, txnId, at),
       MTID: '1240',
       Txn_Type: 'P',
@@ -117,7 +124,7 @@ export class CardProcessor {
   /** 0400/D full authorisation reversal: the merchant cancelled, the hold is released. */
   reverse(payment: CardPayment): Promise<GetTransactionReply> {
     const at = new Date();
-    return this.send({
+    return this.sendNotification({
       ...this.commonFields(payment, nextTxnId(at), at),
       MTID: '0400',
       Txn_Type: 'D',
@@ -146,6 +153,19 @@ export class CardProcessor {
       Txn_GPS_Date: processorDate(at),
       TXN_Time_DE07: transmissionTime(at),
     };
+  }
+
+  /** Sends a notification until acknowledged, at most NOTIFICATION_SENDS_MAX times; the last reply. */
+  private async sendNotification(fields: EnvelopeFields): Promise<GetTransactionReply> {
+    let reply = await this.send(fields);
+    for (let attempt = 1; attempt < NOTIFICATION_SENDS_MAX; attempt += 1) {
+      if (reply.acknowledgement === ACKNOWLEDGED) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_RESEND_DELAY_MS));
+      reply = await this.send({ ...fields, SendingAttemptCount: String(attempt) });
+    }
+    return reply;
   }
 
   private async send(fields: EnvelopeFields): Promise<GetTransactionReply> {
