@@ -14,8 +14,9 @@ export const corebankCliConfigSchema = z.object({
   /** The card `load` pays with unless --card is given: the bank's demo card. */
   COREBANK_DEMO_CARD_TOKEN: envString({ default: '900000001' }),
   /**
-   * Any bank service's ops port: the bank records every service's spans in one place, served on
-   * each ops port's /traces (the default is the ledger's with BANK_OPS_PORT_BASE=9460).
+   * Ops ports (comma-separated) whose /traces hold spans: any one of the one-process bank's
+   * (it records every service's spans in one place; the default is the ledger's), or every
+   * service's in distributed mode, the card-gateway's first (payments are found there).
    */
   COREBANK_OPS_URL: envString({ default: 'http://127.0.0.1:9461' }),
   COREBANK_CALL_TIMEOUT_MS: envMilliseconds({ default: 10_000, min: 100, max: 120_000 }),

@@ -24,7 +24,7 @@ import {
 import { ProgressBar } from './progress-bar';
 import { type GetTransactionReply, SoapProcessorClient } from './soap-processor-client';
 import {
-  fetchTimeline,
+  fetchMergedTimeline,
   fetchTraceIds,
   findLatestPaymentTrace,
   findPaymentTraces,
@@ -255,7 +255,10 @@ interface CommandContext {
   readonly soap: SoapProcessorClient;
   readonly io: CorebankCliIo;
   readonly config: CorebankCliConfig;
+  /** Where payments' traces are listed: the first of `opsUrls` (the card-gateway's, ideally). */
   readonly opsUrl: string;
+  /** Every ops port whose recorder may hold spans of a trace (one per process). */
+  readonly opsUrls: readonly string[];
 }
 
 /** Trace ids recorded so far, or undefined when no ops port answers (tracing is optional). */
@@ -283,7 +286,7 @@ async function runTrace(context: CommandContext, parsed: ParsedArguments): Promi
   if (!TRACE_ID_PATTERN.test(traceId)) {
     throw new UsageError('trace needs a trace id (32 hex digits) or "last"');
   }
-  const timeline = await fetchTimeline(context.opsUrl, traceId, timeoutMs);
+  const timeline = await fetchMergedTimeline(context.opsUrls, traceId, timeoutMs);
   if (timeline === undefined) {
     throw new PlatformError('not_found.trace', `trace ${traceId} is not recorded (any more)`, {
       retryable: false,
@@ -472,6 +475,10 @@ export async function runCorebankCli(argv: readonly string[], io: CorebankCliIo)
     const parsed = parseArguments(argv);
     const config = loadCorebankCliConfig(io.env);
     const cardsAddress = parsed.options.get('cards') ?? config.COREBANK_CARDS_ADDRESS;
+    const opsUrls = (parsed.options.get('ops') ?? config.COREBANK_OPS_URL)
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url !== '');
     const context: CommandContext = {
       cards: () => {
         cards ??= createCardsClient(cardsAddress, config.COREBANK_CALL_TIMEOUT_MS);
@@ -483,7 +490,8 @@ export async function runCorebankCli(argv: readonly string[], io: CorebankCliIo)
       ),
       io,
       config,
-      opsUrl: parsed.options.get('ops') ?? config.COREBANK_OPS_URL,
+      opsUrl: opsUrls[0] ?? config.COREBANK_OPS_URL,
+      opsUrls,
     };
     const command = parsed.positional[0];
     if (command === 'trace') {

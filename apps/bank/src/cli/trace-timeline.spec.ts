@@ -1,4 +1,7 @@
-import { type FetchedTimeline, renderTimeline } from './trace-timeline';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { fetchMergedTimeline, type FetchedTimeline, renderTimeline } from './trace-timeline';
 
 function entry(
   name: string,
@@ -8,7 +11,17 @@ function entry(
   durationMs: number,
   kind = 'internal',
 ): FetchedTimeline['entries'][number] {
-  return { spanId: name, name, kind, service, depth, offsetMs, durationMs, status: 'unset' };
+  return {
+    spanId: name,
+    startedAtMs: 1_000 + offsetMs,
+    name,
+    kind,
+    service,
+    depth,
+    offsetMs,
+    durationMs,
+    status: 'unset',
+  };
 }
 
 describe('renderTimeline', () => {
@@ -47,5 +60,73 @@ describe('renderTimeline', () => {
     const text = renderTimeline(failed);
     expect(text.split('\n')[0]).toContain('(2 spans dropped)');
     expect(text.split('\n')[2]).toMatch(/\|  ERROR$/);
+  });
+});
+
+/** An ops port that knows one trace (JSON), as traceTimelineHandler answers. */
+async function opsServer(timeline: FetchedTimeline): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    if (request.url === `/traces/${timeline.traceId}`) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(timeline));
+      return;
+    }
+    response.writeHead(404).end('no such trace\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('fetchMergedTimeline', () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(
+      servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+    );
+  });
+
+  it("nests one trace's spans from several processes' recorders under their parents", async () => {
+    const gateway = await opsServer({
+      traceId,
+      durationMs: 30,
+      droppedSpanCount: 0,
+      entries: [
+        entry('gateway-root', 'card-gateway', 0, 0, 30),
+        {
+          ...entry('gateway-call', 'card-gateway', 1, 1, 20, 'client'),
+          parentSpanId: 'gateway-root',
+        },
+      ],
+    });
+    const ledger = await opsServer({
+      traceId,
+      durationMs: 10,
+      droppedSpanCount: 0,
+      entries: [
+        // Depth 0 in its own recorder: its parent lives in the gateway's process.
+        { ...entry('ledger-server', 'ledger', 0, 5, 10, 'server'), parentSpanId: 'gateway-call' },
+        // The same span twice (the one-process bank answers the same on every ops port).
+        { ...entry('gateway-root', 'card-gateway', 0, 0, 30) },
+      ],
+    });
+    servers.push(gateway.server, ledger.server);
+    const unreachable = 'http://127.0.0.1:9';
+
+    const merged = await fetchMergedTimeline(
+      [gateway.url, ledger.url, unreachable],
+      traceId,
+      2_000,
+    );
+
+    expect(merged?.entries.map((span) => [span.spanId, span.depth, span.offsetMs])).toEqual([
+      ['gateway-root', 0, 0],
+      ['gateway-call', 1, 1],
+      ['ledger-server', 2, 5],
+    ]);
+    expect(merged?.durationMs).toBe(30);
+    expect(await fetchMergedTimeline([ledger.url], 'f'.repeat(32), 2_000)).toBeUndefined();
+    await expect(fetchMergedTimeline([unreachable], traceId, 2_000)).rejects.toMatchObject({
+      code: 'unavailable.traces',
+    });
   });
 });

@@ -14,6 +14,8 @@ const timelineSchema = z.object({
   entries: z.array(
     z.object({
       spanId: z.string(),
+      parentSpanId: z.string().optional(),
+      startedAtMs: z.number(),
       name: z.string(),
       kind: z.string(),
       service: z.string(),
@@ -99,6 +101,82 @@ export async function findPaymentTraces(
     }
   }
   return payments.reverse();
+}
+
+type TimelineEntry = FetchedTimeline['entries'][number];
+
+/**
+ * One trace's spans from several processes' recorders (distributed mode: one per service; the
+ * one-process bank answers the same from each), merged by span id and re-nested: parents before
+ * children, siblings by start. Ops ports that do not answer are skipped; undefined when none
+ * recorded the trace.
+ *
+ * @throws PlatformError `unavailable.traces` when no ops port answers at all.
+ */
+export async function fetchMergedTimeline(
+  opsUrls: readonly string[],
+  traceId: string,
+  timeoutMs: number,
+): Promise<FetchedTimeline | undefined> {
+  const answers = await Promise.allSettled(
+    opsUrls.map((opsUrl) => fetchTimeline(opsUrl, traceId, timeoutMs)),
+  );
+  if (answers.every((answer) => answer.status === 'rejected')) {
+    throw answers[0]?.status === 'rejected'
+      ? (answers[0].reason as Error)
+      : unavailable(opsUrls.join(','), 'no ops URL');
+  }
+  const timelines = answers.flatMap((answer) =>
+    answer.status === 'fulfilled' && answer.value !== undefined ? [answer.value] : [],
+  );
+  if (timelines.length === 0) {
+    return undefined;
+  }
+  const spans = new Map<string, TimelineEntry>();
+  for (const entry of timelines.flatMap((timeline) => timeline.entries)) {
+    spans.set(entry.spanId, entry);
+  }
+  const byStart = [...spans.values()].sort((left, right) => left.startedAtMs - right.startedAtMs);
+  const children = new Map<string, TimelineEntry[]>();
+  const roots: TimelineEntry[] = [];
+  for (const span of byStart) {
+    const parent = span.parentSpanId;
+    if (parent !== undefined && spans.has(parent)) {
+      children.set(parent, [...(children.get(parent) ?? []), span]);
+    } else {
+      roots.push(span);
+    }
+  }
+  const firstStartMs = byStart[0]?.startedAtMs ?? 0;
+  const lastEndMs = Math.max(...byStart.map((span) => span.startedAtMs + span.durationMs));
+  const entries: TimelineEntry[] = [];
+  // Depth-first with an explicit stack; bounded by the span count (ids are unique).
+  const pending = roots.map((span) => ({ span, depth: 0 })).reverse();
+  while (pending.length > 0 && entries.length < byStart.length) {
+    const next = pending.pop();
+    if (next === undefined) {
+      break;
+    }
+    entries.push({
+      ...next.span,
+      depth: next.depth,
+      offsetMs: next.span.startedAtMs - firstStartMs,
+    });
+    const below = children.get(next.span.spanId) ?? [];
+    for (let index = below.length - 1; index >= 0; index -= 1) {
+      const child = below[index];
+      if (child !== undefined) {
+        pending.push({ span: child, depth: next.depth + 1 });
+      }
+    }
+  }
+  return {
+    traceId,
+    entries,
+    durationMs: lastEndMs - firstStartMs,
+    // The same span dropped by several recorders is counted by each: an upper bound.
+    droppedSpanCount: Math.max(...timelines.map((timeline) => timeline.droppedSpanCount)),
+  };
 }
 
 /** The most recent payment trace the process still holds, if any. */
