@@ -34,6 +34,11 @@ afterAll(async () => {
   expect(bank?.runningPids() ?? []).toEqual([]);
 }, 60_000);
 
+it('leases a snowflake worker id in etcd for each app that takes ids from etcd', async () => {
+  // authorization, merchant-enrichment, feed and notifications (the ledger's is LEDGER_WORKER_ID).
+  expect(await bank.leasedWorkerKeys()).toHaveLength(4);
+});
+
 it.each(ALL_SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
   '%s',
   async (_name, scenario) => {

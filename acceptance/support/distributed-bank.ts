@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Etcd3 } from 'etcd3';
+
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import { issueToken } from '@corebank/platform-auth';
 import { DEAD_LETTER_TOPIC_SUFFIX } from '@corebank/platform-event-bus';
@@ -53,6 +55,8 @@ const PUSH_POLL_MS = 25;
  * Kafka mock share 2 busy cores here, so the tests get the config's maximum.
  */
 const GATEWAY_DEADLINE_BUDGET_MS = '1000';
+/** The ids lib's default ID_ETCD_KEY_PREFIX, which the apps here keep. */
+const ID_ETCD_KEY_PREFIX = 'corebank/ids';
 /** Ledger worker id: the ledger's config takes it by hand (LEDGER_WORKER_ID), not from etcd. */
 const LEDGER_WORKER_ID = '1';
 
@@ -311,6 +315,19 @@ export class DistributedBank implements BankUnderTest {
     },
   };
 
+  /**
+   * The snowflake worker-id keys held in etcd right now (`corebank/ids/workers/<n>`, the ids
+   * lib's default prefix): one per live app that leases its id (ID_WORKER_SOURCE=etcd).
+   */
+  async leasedWorkerKeys(): Promise<string[]> {
+    const client = new Etcd3({ hosts: this.etcd.endpoint });
+    try {
+      return (await client.getAll().prefix(`${ID_ETCD_KEY_PREFIX}/workers/`).keys()).sort();
+    } finally {
+      client.close();
+    }
+  }
+
   /** Every push the APNs test server accepted so far. */
   acceptedPushes(): readonly AcceptedApnsPush[] {
     return this.apns.accepted;
@@ -357,7 +374,12 @@ const STOP_WAVES: readonly (readonly DistributedApp[])[] = [
 
 async function stopAll(apps: Partial<Record<DistributedApp, AppProcess>>): Promise<void> {
   for (const wave of STOP_WAVES) {
-    await Promise.all(wave.map((name) => apps[name]?.stop()));
+    await Promise.all(
+      wave.flatMap((name) => {
+        const app = apps[name];
+        return app === undefined ? [] : [app.stop()];
+      }),
+    );
   }
 }
 
