@@ -248,8 +248,8 @@ export class AppModule {
         },
         {
           provide: FeedItemChanges,
-          inject: [EVENT_BUS],
-          useFactory: (bus: EventBus) => new FeedItemChanges(bus),
+          inject: [EVENT_BUS, FEED_ITEM_STORE],
+          useFactory: (bus: EventBus, items: FeedItemStore) => new FeedItemChanges(bus, items),
         },
         {
           provide: RecordTransactionUseCase,

@@ -320,7 +320,7 @@ describe('the feed over real HTTP, the embedded bus and a SQLite store', () => {
     );
   });
 
-  it('streams new and changed items over SSE with heartbeats and resumes after Last-Event-ID', async () => {
+  it('streams new and changed items over SSE with heartbeats, and resumes with what was created or changed while away', async () => {
     const accountId = ALICE_ACCOUNTS[0] ?? '';
     const first = await openStream(feed.httpPort, accountId, alice());
     expect(first.status).toBe(200);
@@ -342,9 +342,10 @@ describe('the feed over real HTTP, the embedded bus and a SQLite store', () => {
     );
     const seen = first.events[0];
     expect(seen?.event).toBe('feed_item');
+    expect(seen?.id).toMatch(/^[1-9][0-9]*$/);
     const payload = JSON.parse(seen?.data ?? '{}') as { transaction: Record<string, unknown> };
     expect(payload.transaction['amount']).toBe(-420);
-    expect(payload.transaction['id']).toBe(`tx_${seen?.id}`);
+    const seenTransactionId = String(payload.transaction['id']);
     await waitUntil(
       () => first.heartbeats() >= 1,
       5_000,
@@ -352,23 +353,47 @@ describe('the feed over real HTTP, the embedded bus and a SQLite store', () => {
     );
     first.close();
 
+    // While the client is away: a new item, and a change to the item it already saw.
     await bus.publish(SOURCE_TOPIC, [newTransaction(9_000_010n, 'lc-stream-2')]);
-    const missedId = async (): Promise<string | undefined> => {
+    const newestId = async (): Promise<string> => {
       const [newest] = await transactionsOf(alice(), accountId, '&limit=1');
-      return String(newest?.['id']).slice(3);
+      return String(newest?.['id']);
     };
     await waitUntil(
-      async () => (await missedId()) !== seen?.id,
+      async () => (await newestId()) !== seenTransactionId,
       10_000,
       () => 'second item not stored',
     );
+    const missedTransactionId = await newestId();
+    const noted = await call(
+      feed.httpPort,
+      'PATCH',
+      `/transactions/${seenTransactionId}`,
+      alice(),
+      {
+        form: { 'metadata[notes]': 'paid back by Sam' },
+      },
+    );
+    expect(noted.status).toBe(200);
+
     const resumed = await openStream(feed.httpPort, accountId, alice(), seen?.id);
     await waitUntil(
-      () => resumed.events.length >= 1,
+      () => resumed.events.length >= 2,
       10_000,
-      () => 'nothing replayed',
+      () => `replayed ${resumed.events.length}`,
     );
-    expect(resumed.events.map((event) => event.id)).toEqual([await missedId()]);
+    const replayed = resumed.events.map(
+      (event) =>
+        (JSON.parse(event.data) as { transaction: { id: string; notes: string } }).transaction,
+    );
+    expect(replayed.map((transaction) => transaction.id)).toEqual([
+      missedTransactionId,
+      seenTransactionId,
+    ]);
+    expect(replayed[1]?.notes).toBe('paid back by Sam');
+    const ids = resumed.events.map((event) => BigInt(event.id ?? '0'));
+    expect(ids.every((id, index) => index === 0 || id > (ids[index - 1] ?? 0n))).toBe(true);
+    expect(ids[0] ?? 0n).toBeGreaterThan(BigInt(seen?.id ?? '0'));
     resumed.close();
   });
 

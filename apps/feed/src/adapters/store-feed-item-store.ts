@@ -1,9 +1,11 @@
+import { PlatformError } from '@corebank/platform-errors';
 import type { Row, Store } from '@corebank/platform-storage';
 
 import type { FeedItem } from '../domain/feed-item';
-import type { FeedItemStore, ItemIdRange } from '../ports/feed-item-store.port';
+import type { FeedItemChange, FeedItemStore, ItemIdRange } from '../ports/feed-item-store.port';
 import { feedItemFromDocument, feedItemToDocument } from './feed-item-document';
 import {
+  FEED_CHANGES_BY_ACCOUNT_TABLE,
   FEED_ITEM_KEYS_TABLE,
   FEED_ITEMS_BY_ACCOUNT_TABLE,
   FEED_ITEMS_TABLE,
@@ -26,6 +28,12 @@ function rangeOf(range: ItemIdRange): { gt?: bigint; lt?: bigint } {
     ...(range.beforeId === undefined ? {} : { lt: range.beforeId }),
   };
 }
+
+/**
+ * Conditional inserts per appended change before giving up: each lost race means another writer
+ * took the position, so this bounds the writers of one account racing at one moment.
+ */
+export const CHANGE_APPEND_ATTEMPTS_MAX = 16;
 
 /** The feed read model on the store port (SQLite embedded, Cassandra in production). */
 export class StoreFeedItemStore implements FeedItemStore {
@@ -78,8 +86,71 @@ export class StoreFeedItemStore implements FeedItemStore {
     return this.list(TRANSACTIONS_BY_ACCOUNT_TABLE, accountId, range, 'desc');
   }
 
-  listFeedAscending(accountId: string, range: ItemIdRange): Promise<readonly FeedItem[]> {
-    return this.list(FEED_ITEMS_BY_ACCOUNT_TABLE, accountId, range, 'asc');
+  async appendChange(item: FeedItem): Promise<bigint> {
+    for (let attempt = 1; attempt <= CHANGE_APPEND_ATTEMPTS_MAX; attempt += 1) {
+      const latest = await this.store.query({
+        table: FEED_CHANGES_BY_ACCOUNT_TABLE,
+        partition: { account_id: item.accountId },
+        order: 'desc',
+        limit: 1,
+      });
+      const latestSequence = latest.rows[0]?.['sequence'];
+      const sequence = (typeof latestSequence === 'bigint' ? latestSequence : 0n) + 1n;
+      // The position is taken by a conditional insert: of racing writers exactly one gets it.
+      const result = await this.store.insertIfNotExists(FEED_CHANGES_BY_ACCOUNT_TABLE, {
+        account_id: item.accountId,
+        sequence,
+        item_id: item.itemId,
+        revision: item.revision,
+      });
+      if (result.applied) {
+        return sequence;
+      }
+    }
+    throw new PlatformError(
+      'conflict.feed_change_sequence_contended',
+      'too many concurrent changes on one account',
+      { retryable: true },
+    );
+  }
+
+  async listChangesAfter(
+    accountId: string,
+    afterSequence: bigint,
+    limit: number,
+  ): Promise<readonly FeedItemChange[]> {
+    const page = await this.store.query({
+      table: FEED_CHANGES_BY_ACCOUNT_TABLE,
+      partition: { account_id: accountId },
+      range: { gt: afterSequence },
+      order: 'asc',
+      limit,
+    });
+    // One entry per item, at its latest position: the client needs the current state once.
+    const latestByItem = new Map<bigint, bigint>();
+    for (const row of page.rows) {
+      const itemId = row['item_id'];
+      const sequence = row['sequence'];
+      if (typeof itemId === 'bigint' && typeof sequence === 'bigint') {
+        latestByItem.set(itemId, sequence);
+      }
+    }
+    if (latestByItem.size === 0) {
+      return [];
+    }
+    const rows = await this.store.getMany(
+      FEED_ITEMS_TABLE,
+      [...latestByItem.keys()].map((id) => ({ item_id: id })),
+    );
+    const items = new Map(
+      rows.map((row) => [row['item_id'], feedItemFromDocument(row['document'])]),
+    );
+    return [...latestByItem.entries()]
+      .sort(([, left], [, right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .flatMap(([itemId, sequence]) => {
+        const item = items.get(itemId);
+        return item === undefined ? [] : [{ sequence, item }];
+      });
   }
 
   private async list(

@@ -2,28 +2,35 @@ import { FEED_ITEM_EVENT_TYPES, TRANSACTION_TOPICS } from '@corebank/domain-tran
 import type { EventBus } from '@corebank/platform-event-bus';
 
 import type { FeedItem } from '../domain/feed-item';
+import type { FeedItemChange, FeedItemStore } from '../ports/feed-item-store.port';
 import { feedItemView } from './feed-item-view';
 
-export type FeedItemListener = (item: FeedItem) => void;
+export type FeedItemListener = (change: FeedItemChange) => void;
 
 /** Listeners per account, bounded so a flood of streams cannot exhaust memory. */
 export const LISTENERS_PER_ACCOUNT_MAX = 64;
 
 /**
- * Announces a stored change: publishes it on feed.items.v1 (durably, before the caller's offset
- * commits) and tells this process's SSE streams. The event id is `<item id>:<revision>`, the same
- * on every redelivery of the change, so downstream consumers deduplicate it.
+ * Announces a stored change: appends it to the account's change sequence (what SSE clients
+ * resume from), publishes it on feed.items.v1 (durably, before the caller's offset commits) and
+ * tells this process's SSE streams. The event id is `<item id>:<revision>`, the same on every
+ * redelivery of the change, so downstream consumers deduplicate it. A redelivered change takes a
+ * new position too; a resuming client then gets that item's current state once more.
  */
 export class FeedItemChanges {
   private readonly listeners = new Map<string, Set<FeedItemListener>>();
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly items: FeedItemStore,
+  ) {}
 
   async announce(
     item: FeedItem,
     occurredAt: string,
     traceparent: string | undefined,
   ): Promise<void> {
+    const sequence = await this.items.appendChange(item);
     await this.bus.publish(TRANSACTION_TOPICS.feedItems, [
       {
         id: `${item.itemId}:${item.revision}`,
@@ -36,7 +43,7 @@ export class FeedItemChanges {
       },
     ]);
     for (const listener of this.listeners.get(item.accountId) ?? []) {
-      listener(item);
+      listener({ sequence, item });
     }
   }
 

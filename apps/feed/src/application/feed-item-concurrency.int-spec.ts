@@ -78,7 +78,7 @@ describe('feed item writes racing on one item (SQLite store, embedded bus)', () 
 
   it('loses neither the customer’s metadata nor the settlement when a PATCH and events interleave', async () => {
     const items = new StoreFeedItemStore(store);
-    const changes = new FeedItemChanges(bus);
+    const changes = new FeedItemChanges(bus, items);
     const record = new RecordTransactionUseCase(items, changes, ids.generator, systemClock);
     const updateMetadata = new UpdateMetadataUseCase(items, changes, systemClock);
     const authorized = await record.execute(
@@ -121,7 +121,7 @@ describe('feed item writes racing on one item (SQLite store, embedded bus)', () 
 
   it('refuses a PATCH of an item outside the caller’s accounts', async () => {
     const items = new StoreFeedItemStore(store);
-    const changes = new FeedItemChanges(bus);
+    const changes = new FeedItemChanges(bus, items);
     const record = new RecordTransactionUseCase(items, changes, ids.generator, systemClock);
     const recorded = await record.execute(command(200, 'authorization.transaction.authorized.v1'));
     const itemId = recorded.kind === 'recorded' ? recorded.itemId : 0n;

@@ -81,7 +81,7 @@ describe('feed.items.v1 as the feed publishes it', () => {
 
   it('parses every event with the @corebank/domain-transaction-events schema, unchanged by parsing', async () => {
     const items = new StoreFeedItemStore(store);
-    const changes = new FeedItemChanges(bus);
+    const changes = new FeedItemChanges(bus, items);
     const record = new RecordTransactionUseCase(items, changes, ids.generator, systemClock);
     const updateMetadata = new UpdateMetadataUseCase(items, changes, systemClock);
     const postBasicItem = new PostBasicItemUseCase(items, changes, ids.generator, systemClock);

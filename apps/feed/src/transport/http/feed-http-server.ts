@@ -441,12 +441,14 @@ export class FeedHttpServer {
     let resumeAfter: bigint | undefined;
     if (typeof lastEventId === 'string' && lastEventId !== '') {
       if (!/^(0|[1-9][0-9]{0,18})$/.test(lastEventId)) {
-        throw badRequest('Last-Event-ID must be an item snowflake');
+        throw badRequest('Last-Event-ID must be a change sequence position');
       }
       resumeAfter = BigInt(lastEventId);
     }
     const stream = new FeedStream(this.settings, this.dependencies.items, response);
-    const unsubscribe = this.dependencies.changes.listen(accountId, (item) => stream.offer(item));
+    const unsubscribe = this.dependencies.changes.listen(accountId, (change) =>
+      stream.offer(change),
+    );
     if (unsubscribe === undefined) {
       throw new HttpRefusal(429, 'rate_limited', 'too many streams for this account', {
         'retry-after': '5',

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 import type { FeedItem } from '../../domain/feed-item';
-import type { FeedItemStore } from '../../ports/feed-item-store.port';
+import type { FeedItemChange, FeedItemStore } from '../../ports/feed-item-store.port';
 import { FeedStream } from './feed-stream';
 
 /** A ServerResponse stand-in that records writes and reports a configurable socket backlog. */
@@ -39,8 +39,15 @@ function basicItem(itemId: bigint, revision = 1n): FeedItem {
   };
 }
 
+function change(sequence: bigint, itemId: bigint, revision = 1n): FeedItemChange {
+  return { sequence, item: basicItem(itemId, revision) };
+}
+
 /** A store whose replay read waits until the test releases it. */
-function heldStore(replayed: readonly FeedItem[]): { store: FeedItemStore; release: () => void } {
+function heldStore(replayed: readonly FeedItemChange[]): {
+  store: FeedItemStore;
+  release: () => void;
+} {
   let release = (): void => undefined;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -51,10 +58,11 @@ function heldStore(replayed: readonly FeedItem[]): { store: FeedItemStore; relea
   return {
     release: () => release(),
     store: {
-      listFeedAscending: async () => {
+      listChangesAfter: async () => {
         await gate;
         return replayed;
       },
+      appendChange: unused,
       itemIdForKey: unused,
       get: unused,
       insert: unused,
@@ -72,17 +80,19 @@ function eventIds(response: RecordingResponse): string[] {
 }
 
 describe('FeedStream', () => {
-  it('replays missed items, then what changed meanwhile, each revision once', async () => {
+  it('replays the changes after Last-Event-ID, then what changed meanwhile, each revision once', async () => {
     const response = new RecordingResponse();
-    const { store, release } = heldStore([basicItem(11n), basicItem(12n)]);
+    // Positions 11 and 12: item 500 changed (an older item, created before the client left) and
+    // item 501 was created.
+    const { store, release } = heldStore([change(11n, 500n, 3n), change(12n, 501n)]);
     const sut = new FeedStream(settings, store, response as unknown as ServerResponse);
     const started = sut.start('acc_1', 10n);
-    sut.offer(basicItem(12n));
-    sut.offer(basicItem(13n));
+    sut.offer(change(12n, 501n));
+    sut.offer(change(13n, 502n));
     release();
     await started;
-    sut.offer(basicItem(13n, 2n));
-    expect(eventIds(response)).toEqual(['11', '12', '13', '13']);
+    sut.offer(change(14n, 502n, 2n));
+    expect(eventIds(response)).toEqual(['11', '12', '13', '14']);
     sut.end();
   });
 
@@ -92,7 +102,7 @@ describe('FeedStream', () => {
     const sut = new FeedStream(settings, store, response as unknown as ServerResponse);
     const started = sut.start('acc_1', 10n);
     for (let index = 0; index < 4; index += 1) {
-      sut.offer(basicItem(BigInt(20 + index)));
+      sut.offer(change(BigInt(20 + index), BigInt(20 + index)));
     }
     expect(response.ended).toBe(true);
     release();
@@ -106,12 +116,12 @@ describe('FeedStream', () => {
     release();
     const sut = new FeedStream(settings, store, response as unknown as ServerResponse);
     await sut.start('acc_1', undefined);
-    sut.offer(basicItem(30n));
+    sut.offer(change(30n, 30n));
     expect(response.ended).toBe(false);
     response.writableLength = settings.bufferEventsMax * 4096 + 1;
-    sut.offer(basicItem(31n));
+    sut.offer(change(31n, 31n));
     expect(response.ended).toBe(true);
-    sut.offer(basicItem(32n));
+    sut.offer(change(32n, 32n));
     expect(eventIds(response)).toEqual(['30', '31']);
   });
 });

@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 import { feedItemView } from '../../application/feed-item-view';
-import type { FeedItem } from '../../domain/feed-item';
-import type { FeedItemStore } from '../../ports/feed-item-store.port';
+import type { FeedItemChange, FeedItemStore } from '../../ports/feed-item-store.port';
 
 export interface FeedStreamSettings {
   readonly heartbeatMs: number;
@@ -12,15 +11,16 @@ export interface FeedStreamSettings {
 }
 
 /**
- * One SSE connection of one account's feed. Event ids are item snowflakes, so a client that
- * reconnects with Last-Event-ID gets every item created after the last one it saw (up to
- * resumeItemsMax), then live changes. Changes announced while the replay reads the store wait in
+ * One SSE connection of one account's feed. Event ids are positions in the account's change
+ * sequence, so a client that reconnects with Last-Event-ID gets every item created or changed
+ * after the last change it saw (each once, in its current state, reading up to resumeItemsMax
+ * positions), then live changes. Changes announced while the replay reads the store wait in
  * a bounded queue; a client that cannot keep up is disconnected rather than buffered without
  * limit, and resumes.
  */
 export class FeedStream {
   private replaying = true;
-  private readonly pending: FeedItem[] = [];
+  private readonly pending: FeedItemChange[] = [];
   private readonly written = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private ended = false;
@@ -45,21 +45,22 @@ export class FeedStream {
       }
     }, this.settings.heartbeatMs);
     if (resumeAfter !== undefined) {
-      const missed = await this.items.listFeedAscending(accountId, {
-        afterId: resumeAfter,
-        limit: this.settings.resumeItemsMax,
-      });
-      for (const item of missed) {
-        this.write(item);
+      const missed = await this.items.listChangesAfter(
+        accountId,
+        resumeAfter,
+        this.settings.resumeItemsMax,
+      );
+      for (const change of missed) {
+        this.write(change);
       }
     }
     this.replaying = false;
-    for (const item of this.pending.splice(0)) {
-      this.write(item);
+    for (const change of this.pending.splice(0)) {
+      this.write(change);
     }
   }
 
-  offer(item: FeedItem): void {
+  offer(change: FeedItemChange): void {
     if (this.ended) {
       return;
     }
@@ -68,10 +69,10 @@ export class FeedStream {
         this.end();
         return;
       }
-      this.pending.push(item);
+      this.pending.push(change);
       return;
     }
-    this.write(item);
+    this.write(change);
   }
 
   end(): void {
@@ -83,7 +84,7 @@ export class FeedStream {
     this.response.end();
   }
 
-  private write(item: FeedItem): void {
+  private write({ sequence, item }: FeedItemChange): void {
     if (this.ended) {
       return;
     }
@@ -97,7 +98,7 @@ export class FeedStream {
     }
     this.written.add(revisionKey);
     this.response.write(
-      `id: ${item.itemId}\nevent: feed_item\ndata: ${JSON.stringify(feedItemView(item))}\n\n`,
+      `id: ${sequence}\nevent: feed_item\ndata: ${JSON.stringify(feedItemView(item))}\n\n`,
     );
     // writableLength counts bytes the socket has not taken yet: a client that stops reading
     // would otherwise make this process hold every event for it.
