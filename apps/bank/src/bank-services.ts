@@ -185,9 +185,13 @@ const authorization: BankServiceDefinition = {
           AUTH_LOCK_TTL_MS: 10_000,
           AUTH_OUTBOX_SHARDS: 8,
           AUTH_OUTBOX_RELAY_INTERVAL_MS: 50,
+          AUTH_OUTBOX_RELAY_SWEEP_INTERVAL_MS: 1_000,
           AUTH_OUTBOX_RELAY_BATCH_MAX: 500,
           AUTH_OUTBOX_RELAY_ROUNDS_MAX: 20,
           AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
+          // One authorization in the bank: its own card changes are seen at once anyway.
+          AUTH_CARD_CACHE_TTL_MS: 1_000,
+          AUTH_CACHE_ENTRIES_MAX: 100_000,
           AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
         },
         customerHttp: {
