@@ -68,6 +68,7 @@ async function until<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs: number = ARRIVAL_TIMEOUT_MS,
+  describeState: () => string = () => '',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -76,7 +77,7 @@ async function until<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
+      throw new Error(`${what}: not within ${timeoutMs} ms\n${describeState()}`);
     }
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
   }
@@ -172,6 +173,7 @@ async function startPipeline(bus: 'embedded' | 'kafka'): Promise<PipelineRun> {
       BANK_FEED_PORT: '0',
       BANK_NOTIFICATIONS_PORT: '0',
       BANK_OPS_PORT_BASE: '0',
+      BANK_PUBLIC_PORT: '0',
       // A busy shared machine: this test checks where the payment goes, not how fast.
       BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
       LOG_LEVEL: 'info',
@@ -294,15 +296,24 @@ describe.each(['embedded', 'kafka'] as const)('a card payment, SOAP to phone (%s
 
       // One trace id: the push's log line names the item; every line about this payment, in
       // every service it crossed, carries that line's trace id and no other.
-      const pushLine = await until('the notifications log line of the push', () =>
-        bank
-          .jsonLines()
-          .find(
-            (line) =>
-              line['service'] === 'notifications' &&
-              line['itemId'] === listed.id &&
-              line['msg'] === 'push delivery sent',
-          ),
+      const pushLine = await until(
+        'the notifications log line of the push',
+        () =>
+          bank
+            .jsonLines()
+            .find(
+              (line) =>
+                line['service'] === 'notifications' &&
+                line['itemId'] === listed.id &&
+                line['msg'] === 'push delivery sent',
+            ),
+        ARRIVAL_TIMEOUT_MS,
+        () =>
+          bank
+            .lines()
+            .filter((line) => line.includes('notifications') || line.includes(listed.id))
+            .slice(-30)
+            .join('\n'),
       );
       const traceId = pushLine['trace_id'];
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
