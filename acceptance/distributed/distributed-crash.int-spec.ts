@@ -17,7 +17,9 @@ const FUND_MINOR = 1_000_000n;
 const CARDS = 3;
 const APPROVALS_BEFORE_KILL = 6;
 const APPROVALS_AFTER_RESTART = 6;
-const APPROVALS_WHILE_FEED_DOWN = 3;
+const APPROVALS_WHILE_CONSUMERS_DOWN = 3;
+/** Killed together, so their groups' rebalances (about 29 s each) overlap. */
+const CONSUMERS_KILLED = ['feed', 'merchant-enrichment'] as const;
 const START_MS = 100_000;
 /** Bound on the checks: a restarted consumer waits for its group's rebalance (~session timeout). */
 const NOTHING_LOST_WITHIN_MS = 60_000;
@@ -57,25 +59,30 @@ function summary(sent: readonly SentPayment[]): string {
 }
 
 /**
- * Both kills in one stream of payments. The feed's restart is slow: its consumer group rebalances
- * for about the 30 s session timeout before it is ready (the apps do not expose
- * KAFKA_SESSION_TIMEOUT_MS), so authorization is killed and restarted while the feed is still
- * coming back, instead of after it.
+ * All kills in one stream of payments. A restarted consumer is slow: its group rebalances for
+ * about the 30 s session timeout before it is ready (the apps do not expose
+ * KAFKA_SESSION_TIMEOUT_MS), so feed and merchant-enrichment are killed together, and
+ * authorization is killed and restarted while they are still coming back.
  */
-it('kill -9 of feed and of authorization mid-run, then restarts, lose no approved payment', async () => {
+it('kill -9 of feed, merchant-enrichment and authorization mid-run, then restarts, lose no approved payment', async () => {
   const cards = await openCards();
   const stream = new PaymentStream(payments, cards);
   const timeline: string[] = [];
   try {
     await stream.waitForApprovals(APPROVALS_BEFORE_KILL, 30_000);
-    const feedPid = bank.apps.feed.pid;
-    await bank.kill('feed');
-    const approvedAtFeedKill = stream.approvedCount();
-    const feedKilledAt = Date.now();
-    const feedBack = bank.restart('feed');
+    const consumerPids = CONSUMERS_KILLED.map((app) => bank.apps[app].pid);
+    for (const app of CONSUMERS_KILLED) {
+      await bank.kill(app);
+    }
+    const approvedAtConsumersKill = stream.approvedCount();
+    const consumersKilledAt = Date.now();
+    const consumersBack = Promise.all(CONSUMERS_KILLED.map((app) => bank.restart(app)));
     try {
-      // Payments go on being approved while the feed is down.
-      await stream.waitForApprovals(approvedAtFeedKill + APPROVALS_WHILE_FEED_DOWN, 30_000);
+      // Payments go on being approved while the consumers are down.
+      await stream.waitForApprovals(
+        approvedAtConsumersKill + APPROVALS_WHILE_CONSUMERS_DOWN,
+        30_000,
+      );
       const authorizationPid = bank.apps.authorization.pid;
       await bank.kill('authorization');
       const approvedAtAuthorizationKill = stream.approvedCount();
@@ -88,11 +95,14 @@ it('kill -9 of feed and of authorization mid-run, then restarts, lose no approve
       );
       await stream.waitForApprovals(stream.approvedCount() + APPROVALS_AFTER_RESTART, 40_000);
     } finally {
-      await feedBack;
+      await consumersBack;
     }
-    expect(bank.apps.feed.pid).not.toBe(feedPid);
+    CONSUMERS_KILLED.forEach((app, index) => {
+      expect(bank.apps[app].pid).not.toBe(consumerPids[index]);
+    });
     timeline.unshift(
-      `feed killed at ${approvedAtFeedKill} approvals, ready again after ${Date.now() - feedKilledAt} ms`,
+      `${CONSUMERS_KILLED.join(' and ')} killed at ${approvedAtConsumersKill} approvals, ready again ` +
+        `after ${Date.now() - consumersKilledAt} ms`,
     );
     await stream.waitForApprovals(stream.approvedCount() + APPROVALS_AFTER_RESTART, 40_000);
   } finally {
@@ -106,6 +116,6 @@ it('kill -9 of feed and of authorization mid-run, then restarts, lose no approve
   );
   expect(findings).toEqual([]);
   expect(stream.approvedCount()).toBeGreaterThanOrEqual(
-    APPROVALS_BEFORE_KILL + APPROVALS_WHILE_FEED_DOWN + 2 * APPROVALS_AFTER_RESTART,
+    APPROVALS_BEFORE_KILL + APPROVALS_WHILE_CONSUMERS_DOWN + 2 * APPROVALS_AFTER_RESTART,
   );
 });
