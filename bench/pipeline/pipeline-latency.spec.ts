@@ -48,6 +48,21 @@ describe('PipelineLatencyRecorder', () => {
     expect(hops.feedWriteToPush.p50Ms).toBe(33);
   });
 
+  it('splits the Kafka hops from produce timestamps, over every approved payment', () => {
+    const recorder = new PipelineLatencyRecorder();
+    recorder.recordReply('5', replied(0), false);
+    recorder.recordReply('6', replied(0, '51'), false);
+    recorder.recordBusMessage('5', 'authorization', 1_040, 1_000);
+    recorder.recordBusMessage('5', 'authorization', 1_900, 1_000);
+    recorder.recordBusMessage('5', 'enrichment', 1_100, 0);
+    recorder.recordBusMessage('6', 'authorization', 1_040, 1_000);
+
+    const hops = recorder.summary().hops;
+
+    expect(hops.eventToAuthorizationTopic).toMatchObject({ count: 1, p50Ms: 40 });
+    expect(hops.authorizationToEnrichmentTopic).toMatchObject({ count: 1, p50Ms: 60 });
+  });
+
   it('takes the first sighting of an item, whatever order the sightings come in', () => {
     const recorder = new PipelineLatencyRecorder();
     // The push and the SSE event are seen before the reply reaches the client.

@@ -16,6 +16,8 @@ import { percentile } from '../authorize/load-generator';
 export class PipelineLatencyRecorder {
   private readonly replies = new Map<string, { repliedAtMs: number }>();
   private approved = 0;
+  private readonly approvedTxnIds = new Set<string>();
+  private readonly busStamps = new Map<string, BusStamps>();
   private readonly itemByTxnId = new Map<
     string,
     { itemId: string; arrivedAtMs: number; stamps: FeedItemWallClock | undefined }
@@ -48,6 +50,7 @@ export class PipelineLatencyRecorder {
       return;
     }
     this.approved += 1;
+    this.approvedTxnIds.add(txnId);
     if (observed) {
       this.replies.set(txnId, { repliedAtMs: outcome.repliedAtMs });
     }
@@ -82,6 +85,24 @@ export class PipelineLatencyRecorder {
       if (acceptedAtWallMs !== undefined) {
         this.pushAcceptedAtWallMs.set(itemId, acceptedAtWallMs);
       }
+    }
+  }
+
+  /**
+   * A payment's event seen on a Kafka topic (the benchmark's tap consumer): `producedAtMs` is the
+   * message's produce timestamp, `occurredAtMs` the event's own time. First sighting counts.
+   */
+  recordBusMessage(
+    txnId: string,
+    stage: 'authorization' | 'enrichment',
+    producedAtMs: number,
+    occurredAtMs: number,
+  ): void {
+    const stamps = this.busStamps.get(txnId) ?? {};
+    if (stage === 'authorization' && stamps.authorizationTopicAtMs === undefined) {
+      this.busStamps.set(txnId, { ...stamps, occurredAtMs, authorizationTopicAtMs: producedAtMs });
+    } else if (stage === 'enrichment' && stamps.enrichmentTopicAtMs === undefined) {
+      this.busStamps.set(txnId, { ...stamps, enrichmentTopicAtMs: producedAtMs });
     }
   }
 
@@ -126,6 +147,22 @@ export class PipelineLatencyRecorder {
         }
       }
     }
+    const eventToAuthorizationTopicMs: number[] = [];
+    const authorizationToEnrichmentTopicMs: number[] = [];
+    for (const txnId of this.approvedTxnIds) {
+      const stamps = this.busStamps.get(txnId);
+      if (stamps?.authorizationTopicAtMs === undefined) {
+        continue;
+      }
+      if (stamps.occurredAtMs !== undefined) {
+        eventToAuthorizationTopicMs.push(stamps.authorizationTopicAtMs - stamps.occurredAtMs);
+      }
+      if (stamps.enrichmentTopicAtMs !== undefined) {
+        authorizationToEnrichmentTopicMs.push(
+          stamps.enrichmentTopicAtMs - stamps.authorizationTopicAtMs,
+        );
+      }
+    }
     const missing = this.outstanding();
     return {
       sent: this.sent,
@@ -140,6 +177,8 @@ export class PipelineLatencyRecorder {
         eventToFeedWrite: latencySummary(eventToFeedWriteMs),
         feedWriteToSse: latencySummary(feedWriteToSseMs),
         feedWriteToPush: latencySummary(feedWriteToPushMs),
+        eventToAuthorizationTopic: latencySummary(eventToAuthorizationTopicMs),
+        authorizationToEnrichmentTopic: latencySummary(authorizationToEnrichmentTopicMs),
       },
       missingFeedItems: missing.feed,
       missingPushes: missing.push,
@@ -184,6 +223,12 @@ export interface FeedItemWallClock {
   readonly arrivedAtMs: number;
 }
 
+interface BusStamps {
+  readonly occurredAtMs?: number;
+  readonly authorizationTopicAtMs?: number;
+  readonly enrichmentTopicAtMs?: number;
+}
+
 export interface PipelineCaseSummary {
   readonly sent: number;
   readonly failedSends: number;
@@ -202,6 +247,10 @@ export interface PipelineCaseSummary {
     readonly feedWriteToSse: LatencySummary;
     /** Feed stored the item → the test APNs server accepted its push (feed.items.v1, notifications). */
     readonly feedWriteToPush: LatencySummary;
+    /** Kafka only (tap consumer): authorization's event time → produced on its topic (relay). */
+    readonly eventToAuthorizationTopic: LatencySummary;
+    /** Kafka only: produced on authorization.transactions.v1 → on enrichment.transactions.v1. */
+    readonly authorizationToEnrichmentTopic: LatencySummary;
   };
   /** Observed approved payments with no feed item on the SSE stream after the drain. */
   readonly missingFeedItems: number;

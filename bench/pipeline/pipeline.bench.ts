@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+
 import { authorizationCardsV1 } from '@corebank/contracts-proto';
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
 import { createRpcClient } from '@corebank/platform-rpc';
@@ -298,7 +300,24 @@ async function registerDevices(
 /** The recorder of the case running now; SSE events and pushes outside a case are dropped. */
 interface CaseSink {
   current: PipelineLatencyRecorder | undefined;
+  /**
+   * Kafka tap sightings, kept outside the case: the tap's group may be assigned (and catch up)
+   * later than the SSE stream, so they are handed to the case's recorder once it has drained.
+   */
+  readonly busSightings: BusSighting[];
+  /** Messages the Kafka tap read, to tell an unassigned tap from events it could not match. */
+  busMessagesRead: number;
 }
+
+interface BusSighting {
+  readonly txnId: string;
+  readonly stage: 'authorization' | 'enrichment';
+  readonly producedAtMs: number;
+  readonly occurredAtMs: number;
+}
+
+/** Sightings held at once; past it the oldest are dropped (the tap is a diagnostic). */
+const BUS_SIGHTINGS_MAX = 200_000;
 
 async function openFeedStreams(
   bank: BankEndpoints,
@@ -497,6 +516,14 @@ async function runCase(
     process.stdout.write(`${label}: ${ratePerSecond}/s for ${seconds} s...\n`);
     await sendOpenLoop(new URL(bank.soapUrl), ratePerSecond, seconds, nextMessage, recorder);
     const drainMs = await drain(recorder);
+    for (const sighting of sink.busSightings.splice(0)) {
+      recorder.recordBusMessage(
+        sighting.txnId,
+        sighting.stage,
+        sighting.producedAtMs,
+        sighting.occurredAtMs,
+      );
+    }
     return {
       summary: recorder.summary(),
       drainMs,
@@ -550,7 +577,68 @@ function hopRow(label: string, summary: PipelineCaseSummary): Record<string, num
     ...latencyColumns('event→feed write', summary.hops.eventToFeedWrite),
     ...latencyColumns('feed write→sse', summary.hops.feedWriteToSse),
     ...latencyColumns('feed write→apns', summary.hops.feedWriteToPush),
+    ...(summary.hops.eventToAuthorizationTopic.count === 0
+      ? {}
+      : {
+          ...latencyColumns('kafka: event→auth topic', summary.hops.eventToAuthorizationTopic),
+          ...latencyColumns(
+            'kafka: auth→enrichment topic',
+            summary.hops.authorizationToEnrichmentTopic,
+          ),
+        }),
   };
+}
+
+/**
+ * A consumer of its own group on the first two topics, reading each message's produce timestamp:
+ * splits the time before the feed write into authorization's relay and merchant-enrichment, which
+ * the feed item's own stamps cannot tell apart.
+ */
+async function startKafkaTap(kafka: KafkaMockCluster, sink: CaseSink): Promise<Consumer> {
+  const client = new Kafka({
+    clientId: 'pipeline-bench-tap',
+    brokers: [...kafka.brokerAddresses],
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = client.consumer({
+    groupId: 'pipeline-bench-tap',
+    sessionTimeout: 6_000,
+    rebalanceTimeout: 6_000,
+    heartbeatInterval: 1_000,
+  });
+  await consumer.connect();
+  await consumer.subscribe({
+    topics: [TRANSACTION_TOPICS.authorization, TRANSACTION_TOPICS.enrichment],
+    // The topics are new for this run: from the beginning means from the warm-up on, however
+    // late the group is assigned.
+    fromBeginning: true,
+  });
+  await consumer.run({
+    eachMessage: ({ topic, message }) => {
+      sink.busMessagesRead += 1;
+      if (message.value !== null) {
+        // authorization's payload carries txnId at the top; enrichment's wraps it in `transaction`.
+        const envelope = JSON.parse(message.value.toString('utf8')) as {
+          occurredAt?: unknown;
+          data?: { txnId?: unknown; transaction?: { txnId?: unknown } };
+        };
+        const txnId = envelope.data?.transaction?.txnId ?? envelope.data?.txnId;
+        if (typeof txnId === 'string') {
+          if (sink.busSightings.length >= BUS_SIGHTINGS_MAX) {
+            sink.busSightings.shift();
+          }
+          sink.busSightings.push({
+            txnId,
+            stage: topic === TRANSACTION_TOPICS.authorization ? 'authorization' : 'enrichment',
+            producedAtMs: Number(message.timestamp),
+            occurredAtMs: Date.parse(String(envelope.occurredAt)),
+          });
+        }
+      }
+      return Promise.resolve();
+    },
+  });
+  return consumer;
 }
 
 async function startKafkaHarness(): Promise<KafkaMockCluster> {
@@ -614,6 +702,8 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
   let apns: ApnsTestServer | undefined;
   let bank: BankChild | undefined;
   let streams: SseSubscription[] = [];
+  let tap: Consumer | undefined;
+  const sink: CaseSink = { current: undefined, busSightings: [], busMessagesRead: 0 };
   try {
     const tls = selfSignedCertificate(directory);
     const signing = apnsSigningKeyPair();
@@ -627,7 +717,6 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
       teamId: APNS_TEAM_ID,
       topic: APNS_TOPIC,
     });
-    const sink: CaseSink = { current: undefined };
     timestampAcceptedPushes(apns, sink);
     kafka = engine === 'kafka' ? await startKafkaHarness() : undefined;
     process.stdout.write(`[${engine}] starting the bank...\n`);
@@ -641,6 +730,7 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
     const customers = await prepareCustomers(endpoints);
     await registerDevices(endpoints, customers);
     streams = await openFeedStreams(endpoints, customers, sink);
+    tap = kafka === undefined ? undefined : await startKafkaTap(kafka, sink);
     const nextMessage = messageFactory(
       customers.flatMap((customer) =>
         customer.cardTokens.map((token) => ({
@@ -692,6 +782,10 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
   } finally {
     for (const stream of streams) {
       stream.close();
+    }
+    if (tap !== undefined) {
+      await tap.disconnect();
+      process.stdout.write(`[${engine}] the Kafka tap read ${sink.busMessagesRead} messages\n`);
     }
     if (bank !== undefined) {
       const code = await bank.stop();
