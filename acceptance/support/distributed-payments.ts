@@ -13,6 +13,7 @@ import { createRpcClient, type RpcClient } from '@corebank/platform-rpc';
 import { processorAmount } from './card-path-scenario';
 import type { DistributedBank } from './distributed-bank';
 import { getTransactionEnvelope, PURCHASE_AUTHORIZATION_FIELDS } from './get-transaction-envelope';
+import { findPaymentProblems, type PaymentFinding } from './payment-findings';
 import { parseGetTransactionReply } from './soap-reply';
 
 const RPC_TIMEOUT_MS = 10_000;
@@ -45,12 +46,6 @@ export interface SentPayment {
   readonly amountMinor: bigint;
   /** `00` when approved; `none` when no SOAP reply came back (e.g. a connection error). */
   readonly responseStatus: string;
-}
-
-/** What is missing or doubled for one approved payment; empty when everything is there once. */
-export interface PaymentFinding {
-  readonly txnId: string;
-  readonly problem: string;
 }
 
 /**
@@ -249,49 +244,35 @@ export class DistributedPayments {
   }
 
   private async findingsNow(approved: readonly SentPayment[]): Promise<PaymentFinding[]> {
-    const findings: PaymentFinding[] = [];
     const byAccount = new Map<string, SentPayment[]>();
     for (const payment of approved) {
       const list = byAccount.get(payment.card.accountId) ?? [];
       list.push(payment);
       byAccount.set(payment.card.accountId, list);
     }
+    const findings: PaymentFinding[] = [];
     for (const [accountId, accountPayments] of byAccount) {
       const card = accountPayments[0]?.card;
       if (card === undefined) {
         continue;
       }
-      const holds = await this.pendingCardHolds(accountId);
-      const feedItems = await this.feedItems(card);
+      const account = {
+        pendingHoldAmounts: await this.pendingCardHolds(accountId),
+        feedItems: await this.feedItems(card),
+      };
       for (const payment of accountPayments) {
-        const problem = (text: string) => findings.push({ txnId: payment.txnId, problem: text });
-        const holdCount = holds.filter((amount) => amount === payment.amountMinor).length;
-        if (holdCount !== 1) {
-          problem(`${holdCount} pending card holds of ${payment.amountMinor} in the ledger`);
-        }
-        const approvalEventIds = new Set(
-          this.events
-            .filter((event) => {
-              const data = event.data as Record<string, unknown> | null;
-              return data?.['txnId'] === payment.txnId && data['responseCode'] === '00';
-            })
-            .map((event) => event.id),
+        findings.push(
+          ...findPaymentProblems(
+            {
+              txnId: payment.txnId,
+              amountMinor: payment.amountMinor,
+              deviceToken: card.deviceToken,
+            },
+            account,
+            this.events,
+            this.bank.acceptedPushes(),
+          ),
         );
-        if (approvalEventIds.size !== 1) {
-          problem(`${approvalEventIds.size} distinct approval events on the bus`);
-        }
-        const items = feedItems.filter((item) => item.amount === -Number(payment.amountMinor));
-        if (items.length !== 1) {
-          problem(`${items.length} feed items of -${payment.amountMinor}`);
-          continue;
-        }
-        const itemId = items[0]?.id;
-        const pushes = this.bank
-          .acceptedPushes()
-          .filter((push) => push.deviceToken === card.deviceToken && push.collapseId === itemId);
-        if (pushes.length !== 1) {
-          problem(`${pushes.length} pushes for feed item ${String(itemId)}`);
-        }
       }
     }
     return findings;
