@@ -56,6 +56,10 @@ import {
   OutboxRelayLoop,
   OutboxSignal,
 } from './application/relay-outbox/outbox-relay';
+import {
+  RecheckLateHoldsLoop,
+  RecheckLateHoldsUseCase,
+} from './application/void-unconfirmed-decision/recheck-late-holds.use-case';
 import { VoidUnconfirmedDecisionUseCase } from './application/void-unconfirmed-decision/void-unconfirmed-decision.use-case';
 import { AUTHORIZATION_CONFIG, type AuthorizationConfig } from './config';
 import { OpsHttpServer, type ProcessHosting } from './ops/ops-http-server';
@@ -68,6 +72,8 @@ import { CardsHttpServer } from './transport/http/cards-http-server';
 const LEDGER_CLIENT = Symbol('LEDGER_CLIENT');
 const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 const OUTBOX_SIGNAL = Symbol('OUTBOX_SIGNAL');
+/** Rechecks per shard per run: voids before first sight are rare, so this bounds a burst. */
+const LATE_HOLD_RECHECKS_PER_SHARD_MAX = 100;
 const AUTHORIZATION_SETTINGS = Symbol('AUTHORIZATION_SETTINGS');
 const PROCESS_HOSTING = Symbol('PROCESS_HOSTING');
 
@@ -93,6 +99,7 @@ function createLedgerClient(config: AuthorizationConfig, metrics: Registry, logg
 export class AuthorizationTransports implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly server: RpcServer;
   private readonly relayLoop: OutboxRelayLoop;
+  private readonly recheckLoop: RecheckLateHoldsLoop;
   boundPort: number | undefined;
 
   constructor(
@@ -100,6 +107,7 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
     processCardMessage: ProcessCardMessageUseCase,
     voidUnconfirmedDecision: VoidUnconfirmedDecisionUseCase,
     manageCards: ManageCardsUseCase,
+    recheckLateHolds: RecheckLateHoldsUseCase,
     @Inject(OUTBOX_RELAY) relay: OutboxRelay,
     @Inject(OUTBOX_SIGNAL) outboxSignal: OutboxSignal,
     @Inject(LOGGER) logger: Logger,
@@ -121,6 +129,11 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
       },
       (error) => logger.warn({ err: error }, 'outbox relay round failed'),
     );
+    this.recheckLoop = new RecheckLateHoldsLoop(
+      recheckLateHolds,
+      config.authorization.AUTH_LATE_HOLD_RECHECK_INTERVAL_MS,
+      (error) => logger.warn({ err: error }, 'late hold recheck failed'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -129,10 +142,12 @@ export class AuthorizationTransports implements OnApplicationBootstrap, BeforeAp
       this.config.authorization.AUTHORIZATION_GRPC_PORT,
     );
     this.relayLoop.start();
+    this.recheckLoop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.server.shutdown(this.config.authorization.AUTH_SHUTDOWN_GRACE_MS);
+    await this.recheckLoop.stop();
     await this.relayLoop.stop();
   }
 }
@@ -421,7 +436,41 @@ export class AppModule {
             ids: IdGenerator,
             clock: Clock,
             settings: AuthorizationSettings,
-          ) => new VoidUnconfirmedDecisionUseCase({ store, ledger, locks, ids, clock, settings }),
+          ) =>
+            new VoidUnconfirmedDecisionUseCase({
+              store,
+              ledger,
+              locks,
+              ids,
+              clock,
+              settings,
+              lateHoldRecheckDelayMs: config.authorization.AUTH_LATE_HOLD_RECHECK_DELAY_MS,
+            }),
+        },
+        {
+          provide: RecheckLateHoldsUseCase,
+          inject: [
+            AUTHORIZATION_STORE,
+            LEDGER_HOLDS,
+            DISTRIBUTED_LOCKS,
+            CLOCK,
+            AUTHORIZATION_SETTINGS,
+          ],
+          useFactory: (
+            store: AuthorizationStore,
+            ledger: LedgerHolds,
+            locks: DistributedLocks,
+            clock: Clock,
+            settings: AuthorizationSettings,
+          ) =>
+            new RecheckLateHoldsUseCase({
+              store,
+              ledger,
+              locks,
+              clock,
+              settings,
+              batchSizeMax: LATE_HOLD_RECHECKS_PER_SHARD_MAX,
+            }),
         },
         {
           provide: ManageCardsUseCase,

@@ -46,6 +46,9 @@ export const authorizationConfigSchema = z.object({
   AUTH_OUTBOX_RELAY_ROUNDS_MAX: envInteger({ default: 20, min: 1, max: 10_000 }),
   /** Processed messages and lifecycles are kept this long (≥ the processor's 7-day re-send window). */
   AUTH_RECORD_RETENTION_SECONDS: envSeconds({ default: 7_776_000, min: 604_800, max: 315_360_000 }),
+  /** A TXn_ID voided before we saw it is looked up in the ledger again this long after. */
+  AUTH_LATE_HOLD_RECHECK_DELAY_MS: envMilliseconds({ default: 10_000, min: 1, max: 600_000 }),
+  AUTH_LATE_HOLD_RECHECK_INTERVAL_MS: envMilliseconds({ default: 1_000, min: 10, max: 600_000 }),
   /**
    * A card read is answered from memory this long; this replica's own card changes are seen at
    * once, another replica's after at most this long. 0 reads the store every time.

@@ -11,6 +11,7 @@ export const TABLES = {
   dailySpend: 'authorization_daily_spend',
   outbox: 'authorization_outbox',
   quarantine: 'authorization_quarantine',
+  holdRechecks: 'authorization_hold_rechecks',
 } as const;
 
 /** Tables of the authorization service, shaped for Cassandra (partition + clustering keys). */
@@ -70,6 +71,21 @@ export const AUTHORIZATION_MIGRATIONS: readonly Migration[] = [
         name: TABLES.quarantine,
         columns: { txn_key: 'text', reason: 'text', payload: 'text', quarantined_at: 'timestamp' },
         partitionKey: ['txn_key'],
+      },
+    ],
+  },
+  {
+    id: 'authorization-0002-hold-rechecks',
+    description: 'TXn_IDs voided before seen, to look for a late hold again when due',
+    createTables: [
+      {
+        name: TABLES.holdRechecks,
+        columns: { shard: 'int', due_at_ms: 'bigint', txn_id: 'text' },
+        partitionKey: ['shard'],
+        clusteringKey: [
+          { column: 'due_at_ms', order: 'asc' },
+          { column: 'txn_id', order: 'asc' },
+        ],
       },
     ],
   },

@@ -6,6 +6,7 @@ import type { ProcessedMessage } from '../domain/processed-message';
 import type {
   AuthorizationStore,
   CustomerAccount,
+  HoldRecheck,
   MessageCommit,
   OutboxEntry,
 } from '../ports/authorization-store.port';
@@ -265,6 +266,18 @@ export class StoreAuthorizationStore implements AuthorizationStore {
         },
       });
     }
+    if (commit.holdRecheck !== undefined) {
+      statements.push({
+        kind: 'upsert',
+        table: TABLES.holdRechecks,
+        row: {
+          shard: commit.holdRecheck.shard,
+          due_at_ms: BigInt(commit.holdRecheck.dueAtMs),
+          txn_id: commit.holdRecheck.txnId,
+        },
+        ttlSeconds: this.retentionSeconds,
+      });
+    }
     // The processed record goes last in the batch only for readability: a logged batch applies
     // all statements or none.
     statements.push({
@@ -277,6 +290,34 @@ export class StoreAuthorizationStore implements AuthorizationStore {
     if (commit.outbox.length > 0) {
       this.options.onOutboxWritten?.(commit.outbox.map((entry) => entry.shard));
     }
+  }
+
+  async listDueHoldRechecks(
+    shard: number,
+    nowMs: number,
+    limit: number,
+  ): Promise<readonly HoldRecheck[]> {
+    const page = await this.store.query({
+      table: TABLES.holdRechecks,
+      partition: { shard },
+      range: { lte: BigInt(nowMs) },
+      limit,
+    });
+    return page.rows.map((row) => ({
+      shard,
+      dueAtMs: Number(row['due_at_ms']),
+      txnId: typeof row['txn_id'] === 'string' ? row['txn_id'] : '',
+    }));
+  }
+
+  async deleteHoldRecheck(recheck: HoldRecheck): Promise<void> {
+    await this.store.batch([
+      {
+        kind: 'delete',
+        table: TABLES.holdRechecks,
+        key: { shard: recheck.shard, due_at_ms: BigInt(recheck.dueAtMs), txn_id: recheck.txnId },
+      },
+    ]);
   }
 
   async listOutbox(shard: number, limit: number): Promise<readonly OutboxEntry[]> {

@@ -35,6 +35,15 @@ export interface MessageCommit {
   readonly outbox: readonly OutboxEntry[];
   /** Raw payload kept when a notification could not be used (§8 class 2). */
   readonly quarantine?: { readonly reason: string; readonly payload: string };
+  /** Look for a late ledger hold of this TXn_ID again once due (VoidUnconfirmedDecision). */
+  readonly holdRecheck?: HoldRecheck;
+}
+
+/** A TXn_ID voided before we saw it: its hold may still land from a call already in flight. */
+export interface HoldRecheck {
+  readonly shard: number;
+  readonly dueAtMs: number;
+  readonly txnId: string;
 }
 
 /**
@@ -61,6 +70,10 @@ export interface AuthorizationStore {
   findProcessedByKey(token: string, key: string): Promise<ProcessedMessage | undefined>;
   spentToday(token: string, day: string): Promise<bigint>;
   commit(commit: MessageCommit): Promise<void>;
+
+  /** Rechecks of `shard` due at or before `nowMs`, oldest first. */
+  listDueHoldRechecks(shard: number, nowMs: number, limit: number): Promise<readonly HoldRecheck[]>;
+  deleteHoldRecheck(recheck: HoldRecheck): Promise<void>;
 
   listOutbox(shard: number, limit: number): Promise<readonly OutboxEntry[]>;
   deleteOutbox(entries: readonly OutboxEntry[]): Promise<void>;

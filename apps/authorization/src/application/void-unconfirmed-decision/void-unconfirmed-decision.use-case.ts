@@ -7,7 +7,7 @@ import type { ProcessedMessage } from '../../domain/processed-message';
 import type { AuthorizationStore } from '../../ports/authorization-store.port';
 import type { LedgerHolds } from '../../ports/ledger-holds.port';
 import type { AuthorizationSettings } from '../authorization-settings';
-import { transactionEvent } from '../card-events';
+import { shardOf, transactionEvent } from '../card-events';
 import { deriveLedgerId } from '../ledger-transfer-ids';
 
 export interface VoidUnconfirmedDecisionCommand {
@@ -29,6 +29,11 @@ export interface VoidUnconfirmedDecisionDependencies {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly settings: AuthorizationSettings;
+  /**
+   * A TXn_ID voided before we saw it is looked up in the ledger again this long after, since a
+   * hold from a call already in flight may land after the first lookup (RecheckLateHoldsUseCase).
+   */
+  readonly lateHoldRecheckDelayMs: number;
 }
 
 /**
@@ -58,8 +63,18 @@ export class VoidUnconfirmedDecisionUseCase {
     const existing = await store.getProcessed(command.txnId);
     if (existing === undefined) {
       // Recorded first, so a ProcessCardMessage arriving later replays the decline. Then, in case
-      // a timed-out call of ours did reach the ledger, release the hold it would have placed.
-      await store.commit({ processed: this.neverSeenRecord(command), outbox: [] });
+      // a timed-out call of ours did reach the ledger, release the hold it would have placed; the
+      // recheck row (same batch) looks again later for a hold that lands after this lookup.
+      const { clock } = this.dependencies;
+      await store.commit({
+        processed: this.neverSeenRecord(command),
+        outbox: [],
+        holdRecheck: {
+          shard: shardOf(command.txnId, settings.outboxShardCount),
+          dueAtMs: clock.nowMs() + this.dependencies.lateHoldRecheckDelayMs,
+          txnId: command.txnId,
+        },
+      });
       const holdReleased = await this.dependencies.ledger.voidHoldIfPending(
         deriveLedgerId(`txn:${command.txnId}:hold`),
         `txn:${command.txnId}:void_unconfirmed`,
