@@ -32,6 +32,8 @@ const transactionDocumentSchema = z.object({
       .enum(['INSUFFICIENT_FUNDS', 'CARD_INACTIVE', 'CARD_BLOCKED', 'INVALID_CVC', 'OTHER'])
       .nullable(),
     settledAt: z.string().nullable(),
+    // Absent in documents written before the field existed.
+    accountBalanceMinor: integerText.nullable().default(null),
     createdAt: z.string(),
   }),
   annotations: z.object({ metadata: z.record(z.string()) }),

@@ -66,6 +66,9 @@ export function transactionView(
     is_load: false,
     settled: transaction.settledAt ?? '',
     ...(transaction.declineReason === null ? {} : { decline_reason: transaction.declineReason }),
+    ...(transaction.accountBalanceMinor === null
+      ? {}
+      : { account_balance: safeInteger(transaction.accountBalanceMinor) }),
     status: transaction.status,
     updated: item.updatedAt,
   };

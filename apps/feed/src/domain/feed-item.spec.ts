@@ -165,3 +165,38 @@ describe('applyMetadataChange', () => {
     expect(applyMetadataChange({}, many).kind).toBe('invalid');
   });
 });
+
+describe('account_balance (available balance just after the transaction)', () => {
+  function withBalance(event: TransactionEventInput, balance: bigint): TransactionEventInput {
+    return {
+      ...event,
+      data: {
+        ...event.data,
+        transaction: { ...event.data.transaction, availableBalanceAfterMinor: balance },
+      },
+    };
+  }
+
+  it('takes the balance an event carries, keeps it over events that carry none, and is null before any', () => {
+    const authorized = input({
+      ...base,
+      sourceId: '300',
+      type: 'authorization.transaction.authorized.v1',
+      enriched: true,
+    });
+    const settled = input({
+      ...base,
+      sourceId: '301',
+      type: 'authorization.transaction.settled.v1',
+      enriched: true,
+    });
+
+    expect(applied(undefined, authorized).transaction.accountBalanceMinor).toBeNull();
+    const first = applied(undefined, withBalance(authorized, 87_50n));
+    expect(first.transaction.accountBalanceMinor).toBe(87_50n);
+    expect(applied(first, settled).transaction.accountBalanceMinor).toBe(87_50n);
+    expect(applied(first, withBalance(settled, 80_00n)).transaction.accountBalanceMinor).toBe(
+      80_00n,
+    );
+  });
+});

@@ -28,6 +28,8 @@ export interface TransactionState {
   readonly declineReason: FeedDeclineReason | null;
   /** When the transaction was presented (RFC 3339 UTC); null while only authorized. */
   readonly settledAt: string | null;
+  /** Available balance just after the latest event that carried one; null when none did. */
+  readonly accountBalanceMinor: bigint | null;
   readonly createdAt: string;
 }
 
@@ -269,6 +271,8 @@ export function applyTransactionEvent(
     declineReason:
       status === 'declined' ? feedDeclineReasonOf(data.transaction.declineReason) : null,
     settledAt,
+    accountBalanceMinor:
+      data.transaction.availableBalanceAfterMinor ?? previous?.accountBalanceMinor ?? null,
     createdAt:
       previous === undefined ? event.occurredAt : earlier(previous.createdAt, event.occurredAt),
   };

@@ -115,6 +115,11 @@ export const authorizationTransactionDataSchema = z.object({
   processorTimestamp: text,
   receivedAt: utcInstantSchema,
   flags: z.array(text).max(64),
+  /**
+   * The customer's available balance just after this message was applied (minor units of
+   * billCurrency), when the producer knows it: the feed shows it as `account_balance`.
+   */
+  availableBalanceAfterMinor: minorUnitsSchema.optional(),
   /** Set on events of test accounts (fake-card suite, prober): reports of real money skip them. */
   testAccount: z.literal(true).optional(),
 });
@@ -159,14 +164,18 @@ export function parseAuthorizationTransactionEvent(
 export function authorizationTransactionDataToJson(
   data: AuthorizationTransactionData,
 ): AuthorizationTransactionDataJson {
+  const { availableBalanceAfterMinor, ...rest } = data;
   return {
-    ...data,
+    ...rest,
     merchant: { ...data.merchant },
     flags: [...data.flags],
     billAmountMinor: data.billAmountMinor.toString(),
     txnAmountMinor: data.txnAmountMinor.toString(),
     holdChangeMinor: data.holdChangeMinor.toString(),
     postedMinor: data.postedMinor.toString(),
+    ...(availableBalanceAfterMinor === undefined
+      ? {}
+      : { availableBalanceAfterMinor: availableBalanceAfterMinor.toString() }),
   };
 }
 

@@ -80,3 +80,25 @@ describe('feed item event (feed.items.v1)', () => {
     );
   });
 });
+
+describe('feed transaction account_balance', () => {
+  it('is optional, and an integer when present', () => {
+    const base = { type: 'transaction' as const, transaction: transaction() };
+    expect(parseFeedItemEvent(FEED_ITEM_EVENT_TYPES.created, 'acc_1', base).kind).toBe('parsed');
+    const withBalance = parseFeedItemEvent(FEED_ITEM_EVENT_TYPES.created, 'acc_1', {
+      type: 'transaction',
+      transaction: { ...transaction(), account_balance: 8750 },
+    });
+    expect(
+      withBalance.kind === 'parsed' &&
+        withBalance.value.data.type === 'transaction' &&
+        withBalance.value.data.transaction.account_balance,
+    ).toBe(8750n);
+    expect(
+      parseFeedItemEvent(FEED_ITEM_EVENT_TYPES.created, 'acc_1', {
+        type: 'transaction',
+        transaction: { ...transaction(), account_balance: '8750' },
+      }).kind,
+    ).toBe('invalid');
+  });
+});

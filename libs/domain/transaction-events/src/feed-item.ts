@@ -79,6 +79,8 @@ export const feedTransactionSchema = z.object({
   /** The settlement instant, or '' while not settled (Mondo's shape). */
   settled: z.union([z.literal(''), instant]),
   decline_reason: z.enum(FEED_DECLINE_REASONS).optional(),
+  /** Available balance just after this transaction; absent when the event did not carry it. */
+  account_balance: feedAmountSchema.optional(),
   status: z.enum(FEED_TRANSACTION_STATUSES),
   updated: instant,
 });

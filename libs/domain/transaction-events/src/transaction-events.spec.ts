@@ -62,6 +62,19 @@ describe('authorization transaction payload', () => {
     expect(authorizationTransactionDataToJson(result.value.data)).toEqual(json);
   });
 
+  it('carries the optional available balance after the message, round-tripped', () => {
+    const json = authorizationPayload({ availableBalanceAfterMinor: '8750' });
+    const result = parseAuthorizationTransactionEvent(
+      'authorization.transaction.authorized.v1',
+      json,
+    );
+    if (result.kind !== 'parsed') {
+      throw new Error(result.reason);
+    }
+    expect(result.value.data.availableBalanceAfterMinor).toBe(8750n);
+    expect(authorizationTransactionDataToJson(result.value.data)).toEqual(json);
+  });
+
   it.each([
     ['a number amount', { billAmountMinor: 1250 }],
     ['a decimal point', { billAmountMinor: '12.50' }],
