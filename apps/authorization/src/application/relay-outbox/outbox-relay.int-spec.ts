@@ -210,4 +210,33 @@ describe('outbox relay loop', () => {
     }
     expect(failures).toEqual([]);
   });
+
+  it('is woken by a local commit instead of waiting for its interval, and does not spin on a failing bus', async () => {
+    const store = await openStore();
+    const bus = createEventBus({ engine: 'embedded', path: join(directory, 'bus.db') });
+    const signal = new OutboxSignal();
+    const failures: unknown[] = [];
+    // An hour-long interval: only the commit's wake-up can relay within the test.
+    const loop = new OutboxRelayLoop(
+      new OutboxRelay(new StoreAuthorizationStore(store), bus, {
+        shardCount: SHARDS,
+        batchSizeMax: 10,
+        roundsMax: 3,
+      }),
+      signal,
+      { shardCount: SHARDS, intervalMs: 3_600_000, sweepIntervalMs: 3_600_000 },
+      (error) => failures.push(error),
+    );
+    loop.start();
+    try {
+      const signalled = await processDeclinesWithoutRelay(store, ['7200000001'], signal);
+      const events = await collect(bus, 1, 'woken');
+      expect(events.map((event) => (event.data as { txnId: string }).txnId)).toEqual(signalled);
+    } finally {
+      await loop.stop();
+      await bus.close();
+      await store.close();
+    }
+    expect(failures).toEqual([]);
+  });
 });

@@ -96,11 +96,29 @@ export class OutboxRelay {
  */
 export class OutboxSignal {
   private dirty = new Set<number>();
+  private listener: (() => void) | undefined;
+
+  /** `listener` runs after each commit's mark, so the relay can start a round at once. */
+  onWritten(listener: (() => void) | undefined): void {
+    this.listener = listener;
+  }
 
   markWritten(shards: Iterable<number>): void {
     for (const shard of shards) {
       this.dirty.add(shard);
     }
+    this.listener?.();
+  }
+
+  /** Marks shards for a later round without waking the relay (a failed round's retry waits). */
+  markForLater(shards: Iterable<number>): void {
+    for (const shard of shards) {
+      this.dirty.add(shard);
+    }
+  }
+
+  hasPending(): boolean {
+    return this.dirty.size > 0;
   }
 
   /** The shards written since the last call (and forgets them). */
@@ -113,7 +131,10 @@ export class OutboxSignal {
 
 export interface OutboxRelayLoopOptions {
   readonly shardCount: number;
-  /** How often the loop looks at the signal; bounds an event's wait for its round. */
+  /**
+   * How often the loop looks at the signal without being woken: the retry pace after a failed
+   * round. A local commit wakes the loop at once, so an event does not wait for this interval.
+   */
   readonly intervalMs: number;
   /**
    * How often every shard is read even without a local commit: entries left by a crash, a failed
@@ -123,14 +144,17 @@ export interface OutboxRelayLoopOptions {
 }
 
 /**
- * Runs the relay: every `intervalMs` it drains the shards this process committed to since the
- * last round (nothing when idle), and every `sweepIntervalMs` all shards. A failed round is
- * logged by the caller's `onError` and its shards are retried on the next tick (the interval
- * bounds the retry rate). At most one round runs at a time.
+ * Runs the relay: a local commit wakes it on the next turn of the event loop (commits of the same
+ * turn share one round; commits during a round get the round after it), every `intervalMs` it
+ * drains whatever is still marked, and every `sweepIntervalMs` all shards. A failed round is
+ * logged by the caller's `onError` and its shards are retried on the next tick only (the interval
+ * bounds the retry rate, so a bus outage does not spin). At most one round runs at a time.
  */
 export class OutboxRelayLoop {
   private timer: NodeJS.Timeout | undefined;
+  private wakeUp: NodeJS.Immediate | undefined;
   private running: Promise<void> | undefined;
+  private lastRoundFailed = false;
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   private readonly allShards: readonly number[];
 
@@ -146,6 +170,17 @@ export class OutboxRelayLoop {
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.signal.onWritten(() => this.wake());
+  }
+
+  private wake(): void {
+    if (this.timer === undefined || this.wakeUp !== undefined || this.running !== undefined) {
+      return;
+    }
+    this.wakeUp = setImmediate(() => {
+      this.wakeUp = undefined;
+      this.tick();
+    });
   }
 
   /** Stops the timer and waits for a round in progress, then drains every shard once more. */
@@ -153,6 +188,11 @@ export class OutboxRelayLoop {
     if (this.timer !== undefined) {
       clearInterval(this.timer);
       this.timer = undefined;
+    }
+    this.signal.onWritten(undefined);
+    if (this.wakeUp !== undefined) {
+      clearImmediate(this.wakeUp);
+      this.wakeUp = undefined;
     }
     await this.running;
     await this.relay.drain().catch(this.onError);
@@ -173,10 +213,14 @@ export class OutboxRelayLoop {
     }
     this.running = this.relay
       .drainShards(sweep ? this.allShards : shards)
-      .then((report) => this.signal.markWritten(report.unfinished))
+      .then((report) => {
+        this.lastRoundFailed = false;
+        this.signal.markForLater(report.unfinished);
+      })
       .catch((error: unknown) => {
         // Nothing of the round was deleted: look at the same shards again on the next tick.
-        this.signal.markWritten(shards);
+        this.lastRoundFailed = true;
+        this.signal.markForLater(shards);
         if (sweep) {
           this.lastSweepMs = Number.NEGATIVE_INFINITY;
         }
@@ -184,6 +228,10 @@ export class OutboxRelayLoop {
       })
       .finally(() => {
         this.running = undefined;
+        // Commits made during the round are relayed now, unless the bus just failed.
+        if (!this.lastRoundFailed && this.signal.hasPending()) {
+          this.wake();
+        }
       });
   }
 }
