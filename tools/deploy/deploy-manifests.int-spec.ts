@@ -130,7 +130,7 @@ function renderedEnvironment(
         throw new Error(`${app} references Secret ${source.secretRef.name} not listed in the test`);
       }
       for (const key of keys) {
-        environment[key] = `stand-in-${key.toLowerCase()}`;
+        environment[key] = `stand-in-${key.toLowerCase()}-value`;
       }
     }
   }
@@ -151,13 +151,13 @@ function renderedEnvironment(
 /** Keys each referenced Secret must hold (documented in k8s/README.md). */
 const SECRET_KEYS: Readonly<Record<string, readonly string[]>> = {
   'corebank-cassandra-credentials': ['CASSANDRA_USERNAME', 'CASSANDRA_PASSWORD'],
-  'corebank-api-auth': ['API_TOKEN_SIGNING_KEY'],
+  'corebank-api-auth': ['AUTH_JWT_HS256_SECRET'],
   'notifications-push-credentials': [
     'APNS_KEY',
     'FCM_SERVICE_ACCOUNT',
     'WEB_PUSH_VAPID_PRIVATE_KEY',
   ],
-  'prober-credentials': ['PROBER_API_TOKEN'],
+  'prober-credentials': ['PROBER_CUSTOMER_TOKEN_SECRET'],
 };
 
 describe.each(OVERLAYS)('overlay $directory', (overlay) => {
@@ -297,7 +297,7 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     for (const app of APPS.filter((name) => !['authorization', 'feed'].includes(name))) {
       expect([app, allowed(pod(app), pod('ledger'), grpc)]).toEqual([app, false]);
     }
-    for (const app of APPS.filter((name) => !['card-gateway', 'feed'].includes(name))) {
+    for (const app of APPS.filter((name) => !['card-gateway', 'feed', 'prober'].includes(name))) {
       expect([app, allowed(pod(app), pod('authorization'), grpc)]).toEqual([app, false]);
     }
     expect(allowed(pod('ledger'), pod('authorization'), grpc)).toBe(false);
@@ -324,7 +324,7 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
         isAllowed(ingressOnly, overlay.namespace, { from: pod(from), to: pod(to), port }),
       );
     expect(admitted('ledger', 50051)).toEqual(['authorization', 'feed']);
-    expect(admitted('authorization', 50051)).toEqual(['card-gateway', 'feed']);
+    expect(admitted('authorization', 50051)).toEqual(['card-gateway', 'feed', 'prober']);
     expect(admitted('card-gateway', 8443)).toEqual(['prober']);
     expect(admitted('merchant-enrichment', 8080)).toEqual([]);
     const lookalike: Endpoint = {
@@ -509,6 +509,11 @@ describe.each(OVERLAYS)('overlay $directory', (overlay) => {
     expect(authorization.ops).toMatchObject({
       OPS_HTTP_HOST: '0.0.0.0',
       OPS_HTTP_PORT: namedPorts(workloadOf(objects, 'authorization')).ops,
+    });
+    // The public /cards route of the Ingress lands on the customer API, with the shared token key.
+    expect(authorization.customerHttp).toMatchObject({
+      host: '0.0.0.0',
+      port: namedPorts(workloadOf(objects, 'authorization')).http,
     });
     expect(authorization.store.engine).toBe('cassandra');
     expect(authorization.bus.engine).toBe('kafka');

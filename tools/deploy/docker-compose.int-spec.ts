@@ -87,7 +87,7 @@ function interpolated(environment: Environment): Record<string, string> {
     Object.entries(environment).map(([name, value]) => [
       name,
       String(value).replace(
-        /\$\{([A-Z_]+)(?::[?-]([^}]*))?\}/g,
+        /\$\{([A-Z0-9_]+)(?::[?-]([^}]*))?\}/g,
         (_whole, variable: string) => `stand-in-${variable.toLowerCase()}-value`,
       ),
     ]),
@@ -215,7 +215,10 @@ describe('docker-compose.yml', () => {
     );
     expect(secretNames.length).toBeGreaterThan(0);
     for (const [name, value] of secretNames) {
-      expect([name, String(value)]).toEqual([name, expect.stringMatching(/^\$\{[A-Z_]+:\?.+\}$/)]);
+      expect([name, String(value)]).toEqual([
+        name,
+        expect.stringMatching(/^\$\{[A-Z0-9_]+:\?.+\}$/),
+      ]);
     }
     for (const { file } of Object.values(compose.secrets)) {
       expect(file.startsWith('./.secrets/')).toBe(true);
