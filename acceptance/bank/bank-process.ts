@@ -14,7 +14,7 @@ import {
 import type { BankUnderTest } from '../scenarios/bank-under-test';
 
 const REPOSITORY_ROOT = resolve(__dirname, '../..');
-const LAUNCHER = join(REPOSITORY_ROOT, 'acceptance/bank/start-bank-with-customer-key.ts');
+const BANK_MAIN = join(REPOSITORY_ROOT, 'apps/bank/src/main.ts');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 const PUSH_POLL_MS = 50;
@@ -28,10 +28,9 @@ const APNS_TOPIC = 'bank.corebank.app';
 
 interface ReadyLine {
   readonly soapUrl: string;
-  readonly cardsGrpcAddress: string;
+  readonly cardsAddress: string;
   readonly feedUrl: string;
   readonly notificationsUrl: string;
-  readonly apnsDelivery: boolean;
 }
 
 /** The one-process bank in a child process, and the BankUnderTest that reaches it. */
@@ -118,7 +117,7 @@ export async function startBankProcess(options: BankProcessOptions): Promise<Ban
       APNS_CA_PATH: tls.certPath,
     });
   }
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', LAUNCHER], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', BANK_MAIN], {
     cwd: REPOSITORY_ROOT,
     env: {
       ...process.env,
@@ -133,7 +132,7 @@ export async function startBankProcess(options: BankProcessOptions): Promise<Ban
       // A shared busy machine: the scenarios test behaviour; latency is the benchmark's job.
       BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
       LOG_LEVEL: 'warn',
-      ACCEPTANCE_BANK_CUSTOMER_TOKEN_SECRET: customerTokenSecret,
+      BANK_CUSTOMER_TOKEN_SECRET: customerTokenSecret,
       ...apnsEnv,
       ...options.env,
     },
@@ -159,11 +158,11 @@ export async function startBankProcess(options: BankProcessOptions): Promise<Ban
   const server = apns;
   const bank: BankUnderTest = {
     soapUrl: ready.soapUrl,
-    cardsGrpcAddress: ready.cardsGrpcAddress,
+    cardsGrpcAddress: ready.cardsAddress,
     feedUrl: ready.feedUrl,
     notificationsUrl: ready.notificationsUrl,
     customerToken: (accountId) => Promise.resolve(customerTokenFor(customerTokenSecret, accountId)),
-    ...(server !== undefined && ready.apnsDelivery
+    ...(server !== undefined
       ? {
           pushes: {
             waitForPush: (deviceToken, predicate, timeoutMs) =>
@@ -210,7 +209,7 @@ function readyLineOf(
       pending += chunk.toString('utf8');
       const line = pending
         .split('\n')
-        .find((candidate) => candidate.includes('"acceptance bank ready"'));
+        .find((candidate) => candidate.startsWith('{') && candidate.includes('"bank ready"'));
       if (line !== undefined) {
         clearTimeout(timer);
         child.off('exit', onExit);

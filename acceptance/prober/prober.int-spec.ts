@@ -23,7 +23,7 @@ function startProber(bankProcess: BankProcess): RunningProber {
     env: {
       ...process.env,
       PROBER_SOAP_URL: ready.soapUrl,
-      PROBER_CARDS_GRPC_ADDRESS: ready.cardsGrpcAddress,
+      PROBER_CARDS_GRPC_ADDRESS: ready.cardsAddress,
       PROBER_FEED_URL: ready.feedUrl,
       PROBER_NOTIFICATIONS_URL: ready.notificationsUrl,
       PROBER_CUSTOMER_TOKEN_SECRET: customerTokenSecret,

@@ -6,9 +6,8 @@
 # Environment: PROBER_RUN_SECONDS (default 600), PROBER_INTERVAL_MS (default 30000),
 # PROBER_METRICS_PORT (default 9470); any BANK_* setting is passed to the bank.
 #
-# The bank is the one of `npm start` (same services and settings), started through
-# acceptance/bank/start-bank-with-customer-key.ts on free ports with a fresh data directory,
-# because `npm start` signs customer tokens with a random per-start key the prober cannot know.
+# The bank is the one of `npm start` (apps/bank/src/main.ts), on free ports with a fresh data
+# directory and BANK_CUSTOMER_TOKEN_SECRET set, so the prober can sign tokens for its test accounts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,13 +30,13 @@ secret="$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).t
 
 BANK_DATA_DIR="$work/data" BANK_LEDGER_GRPC_PORT=0 BANK_AUTHORIZATION_GRPC_PORT=0 BANK_SOAP_PORT=0 \
   BANK_FEED_PORT=0 BANK_NOTIFICATIONS_PORT=0 BANK_PUBLIC_PORT=0 BANK_OPS_PORT_BASE=0 \
-  LOG_LEVEL="${LOG_LEVEL:-warn}" ACCEPTANCE_BANK_CUSTOMER_TOKEN_SECRET="$secret" \
-  node -r @swc-node/register acceptance/bank/start-bank-with-customer-key.ts >"$work/bank.log" 2>&1 &
+  LOG_LEVEL="${LOG_LEVEL:-warn}" BANK_CUSTOMER_TOKEN_SECRET="$secret" \
+  node -r @swc-node/register apps/bank/src/main.ts >"$work/bank.log" 2>&1 &
 bank_pid=$!
 
 ready=''
 for _ in $(seq 1 240); do
-  ready="$(grep -m1 '"acceptance bank ready"' "$work/bank.log" || true)"
+  ready="$(grep -m1 '^{.*"bank ready"' "$work/bank.log" || true)"
   [[ -n "$ready" ]] && break
   kill -0 "$bank_pid" 2>/dev/null || { cat "$work/bank.log" >&2; exit 1; }
   sleep 0.5
@@ -46,7 +45,7 @@ done
 field() { node -e "process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]]))" "$ready" "$1"; }
 
 echo "bank ready; probing for ${seconds} s every ${interval_ms} ms; metrics on 127.0.0.1:${metrics_port}" >&2
-PROBER_SOAP_URL="$(field soapUrl)" PROBER_CARDS_GRPC_ADDRESS="$(field cardsGrpcAddress)" \
+PROBER_SOAP_URL="$(field soapUrl)" PROBER_CARDS_GRPC_ADDRESS="$(field cardsAddress)" \
   PROBER_FEED_URL="$(field feedUrl)" PROBER_NOTIFICATIONS_URL="$(field notificationsUrl)" \
   PROBER_CUSTOMER_TOKEN_SECRET="$secret" PROBER_INTERVAL_MS="$interval_ms" \
   PROBER_METRICS_HOST=127.0.0.1 PROBER_METRICS_PORT="$metrics_port" \

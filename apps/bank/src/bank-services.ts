@@ -192,6 +192,8 @@ const authorization: BankServiceDefinition = {
           // One authorization in the bank: its own card changes are seen at once anyway.
           AUTH_CARD_CACHE_TTL_MS: 1_000,
           AUTH_CACHE_ENTRIES_MAX: 100_000,
+          AUTH_LATE_HOLD_RECHECK_DELAY_MS: 10_000,
+          AUTH_LATE_HOLD_RECHECK_INTERVAL_MS: 1_000,
           AUTH_SHUTDOWN_GRACE_MS: config.BANK_SHUTDOWN_GRACE_MS,
         },
         customerHttp: {
@@ -325,7 +327,8 @@ const feed: BankServiceDefinition = {
         FEED_SPEND_TIME_ZONE: 'Europe/London',
         FEED_SPEND_DAY_START_HOUR: 4,
         FEED_SPEND_TODAY_ITEMS_MAX: 1_000,
-        FEED_LOG_LEVEL: 'warn',
+        // One log level for the whole process: the bank's LOG_LEVEL.
+        FEED_LOG_LEVEL: config.observability.LOG_LEVEL,
       },
       auth: customerAuthSection(customerTokenSecret),
     });

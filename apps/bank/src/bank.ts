@@ -64,8 +64,9 @@ export async function startBank(
   await mkdir(dirname(sharedEventBusPath(config)), { recursive: true });
   const started: StartedService[] = [];
   const grpcAddresses = new Map<string, string>();
-  // Per start: demo tokens are issued by this process and die with it, so no secret is stored.
-  const customerTokenSecret = randomBytes(32).toString('base64url');
+  // Unset: per start, so demo tokens are issued by this process and die with it; none is stored.
+  const customerTokenSecret =
+    config.BANK_CUSTOMER_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
   const observability = startProcessObservability(config);
   try {
     for (const [index, definition] of services.entries()) {

@@ -14,6 +14,7 @@ import {
 } from '@corebank/platform-config';
 import type { KafkaEventBusConfigInput } from '@corebank/platform-event-bus';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
+import { HS256_SECRET_BYTES_MIN } from '@corebank/platform-auth';
 
 /**
  * The bank's configuration (every service in one process on the embedded engines), validated once
@@ -59,6 +60,12 @@ export const bankConfigSchema = z.object({
     'expected up to 16 digits',
   ),
   BANK_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 10_000, min: 100, max: 120_000 }),
+  /**
+   * HS256 key of the customer APIs' bearer tokens. Unset: a random key per start, so only the demo
+   * token the banner prints works. Set it when something else signs tokens for accounts it opens
+   * (the acceptance scenarios, the prober, bench/pipeline).
+   */
+  BANK_CUSTOMER_TOKEN_SECRET: envString({ minLength: HS256_SECRET_BYTES_MIN }).optional(),
 });
 
 /**
