@@ -57,12 +57,11 @@ const SERVICES_CROSSED = [
 ] as const;
 
 /**
- * Services that write an info line about every payment they handle, each carrying the trace id.
- * card-gateway, authorization and ledger write none on the approve path (only failures), and
- * the bank starts the feed with FEED_LOG_LEVEL=warn; their part of the trace is checked on the
- * spans instead.
+ * Every service the payment crosses writes a line about it carrying the trace id. card-gateway,
+ * authorization and ledger log each answered call at debug only (their hot path stays quiet at
+ * info), so the bank runs at LOG_LEVEL=debug here.
  */
-const SERVICES_LOGGING_EACH_PAYMENT = ['merchant-enrichment', 'notifications'] as const;
+const SERVICES_LOGGING_EACH_PAYMENT = SERVICES_CROSSED;
 
 async function until<T>(
   what: string,
@@ -176,7 +175,7 @@ async function startPipeline(bus: 'embedded' | 'kafka'): Promise<PipelineRun> {
       BANK_PUBLIC_PORT: '0',
       // A busy shared machine: this test checks where the payment goes, not how fast.
       BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug',
       BANK_BUS_ENGINE: bus,
       ...(cluster === undefined ? {} : { KAFKA_BROKERS: cluster.brokerAddresses.join(',') }),
       APNS_ORIGIN: apns.origin,

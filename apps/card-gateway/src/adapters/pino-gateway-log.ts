@@ -12,6 +12,10 @@ import type {
 export class PinoGatewayLog implements GatewayLog {
   constructor(private readonly logger: Logger) {}
 
+  debug(message: string, fields: GatewayLogFields = {}): void {
+    this.logger.debug(fields, message);
+  }
+
   info(message: string, fields: GatewayLogFields = {}): void {
     this.logger.info(fields, message);
   }

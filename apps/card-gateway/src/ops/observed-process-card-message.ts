@@ -19,8 +19,12 @@ import type { Authorization } from '../ports/authorization.port';
 export class ObservedProcessCardMessage extends ProcessCardMessageUseCase {
   private readonly responses: Counter<'response_code' | 'outcome'>;
 
-  constructor(authorization: Authorization, log: GatewayLog, metrics: Registry) {
-    super(authorization, log);
+  constructor(
+    authorization: Authorization,
+    private readonly answers: GatewayLog,
+    metrics: Registry,
+  ) {
+    super(authorization, answers);
     this.responses = createCounter(metrics, {
       name: 'card_gateway_responses_total',
       help: 'Replies to processor card messages, by response code and whether authorization decided.',
@@ -32,6 +36,12 @@ export class ObservedProcessCardMessage extends ProcessCardMessageUseCase {
     return runInSpan('card-gateway.process_card_message', async () => {
       const reply = await super.execute(message, timeoutMs);
       this.responses.inc({ response_code: reply.responseCode, outcome: reply.outcome });
+      // Inside the span: at debug level, each payment's line carries its trace id.
+      this.answers.debug('card message answered', {
+        kind: message.kind,
+        responseCode: reply.responseCode,
+        outcome: reply.outcome,
+      });
       return reply;
     });
   }

@@ -4,7 +4,7 @@ import type {
 } from '../application/process-card-message/gateway-log.port';
 
 export interface RecordedLogLine {
-  readonly level: 'info' | 'warn' | 'error';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly fields: GatewayLogFields;
 }
@@ -12,6 +12,10 @@ export interface RecordedLogLine {
 /** Keeps every line so tests can assert on what was (and was not) logged. */
 export class RecordingGatewayLog implements GatewayLog {
   readonly lines: RecordedLogLine[] = [];
+
+  debug(message: string, fields: GatewayLogFields = {}): void {
+    this.lines.push({ level: 'debug', message, fields });
+  }
 
   info(message: string, fields: GatewayLogFields = {}): void {
     this.lines.push({ level: 'info', message, fields });

@@ -258,13 +258,18 @@ export class RpcServer {
           span.setAttribute('rpc.grpc.status_code', status);
         }
         span.end();
-        this.options.onCallCompleted?.({
-          method: path,
-          durationMs: clock.nowMs() - startedAtMs,
-          status,
-          error,
-          abandoned,
-        });
+        const onCallCompleted = this.options.onCallCompleted;
+        if (onCallCompleted !== undefined) {
+          const event = {
+            method: path,
+            durationMs: clock.nowMs() - startedAtMs,
+            status,
+            error,
+            abandoned,
+          };
+          // In the call's trace context, so a log line the hook writes carries the call's trace id.
+          otelContext.with(scope.traceContext, () => onCallCompleted(event));
+        }
       };
 
       otelContext

@@ -5,6 +5,8 @@
 export type GatewayLogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface GatewayLog {
+  /** Per-message lines: off at the default level, so they cost nothing on the hot path. */
+  debug(message: string, fields?: GatewayLogFields): void;
   info(message: string, fields?: GatewayLogFields): void;
   warn(message: string, fields?: GatewayLogFields): void;
   error(message: string, fields?: GatewayLogFields): void;

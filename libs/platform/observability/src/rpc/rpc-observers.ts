@@ -66,6 +66,12 @@ export function observeRpcServerCalls(
     duration.observe({ method: event.method, outcome }, event.durationMs);
     if (event.error !== undefined) {
       logFailure(logger, 'server', event.method, event.error);
+    } else {
+      // Off at the default level; at debug, every call's line carries its trace id.
+      logger.debug(
+        { method: event.method, durationMs: event.durationMs },
+        'rpc server call answered',
+      );
     }
   };
 }
