@@ -182,6 +182,10 @@ export function summarize(result: LoadResult): Record<string, string | number> {
     sent: result.sent,
     completed: result.completed,
     'throughput/s': Math.round(result.completed / result.durationSeconds),
+    // Answers that were decisions (00): a fast 91 or error is an answer, not throughput.
+    'decided/s': Math.round(
+      (result.completed - result.missedDeadlines - result.errors) / result.durationSeconds,
+    ),
     'p50 ms': Number(percentile(sorted, 0.5).toFixed(2)),
     'p99 ms': Number(percentile(sorted, 0.99).toFixed(2)),
     'p99.9 ms': Number(percentile(sorted, 0.999).toFixed(2)),
