@@ -11,7 +11,7 @@ import {
   loadConfigSections,
 } from '@corebank/platform-config';
 import { authConfigSchema } from '@corebank/platform-auth';
-import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { eventBusConfigSchema } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
 import type { LocksConfig } from '@corebank/platform-locks';
@@ -85,18 +85,8 @@ const locksSectionSchema = z
     };
   });
 
-/** The bus the outbox relay publishes to: embedded (SQLite log) unless KAFKA_BROKERS is set. */
-const busSectionSchema = z
-  .object({
-    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
-    KAFKA_BROKERS: envList(z.string()).optional(),
-    KAFKA_CLIENT_ID: envString({ default: 'authorization' }),
-  })
-  .transform((env): EventBusConfig =>
-    env.KAFKA_BROKERS === undefined
-      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
-      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
-  );
+/** The bus: embedded (SQLite log) unless KAFKA_BROKERS is set; see @corebank/platform-event-bus. */
+const busSectionSchema = eventBusConfigSchema({ clientId: 'authorization' });
 
 /**
  * The customer /cards API (FEED-API.md): served only when AUTHORIZATION_HTTP_PORT is set, and then

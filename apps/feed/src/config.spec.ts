@@ -30,7 +30,7 @@ describe('loadFeedConfig', () => {
   });
 
   it('uses Kafka when brokers are configured', () => {
-    expect(loadFeedConfig({ ...minimal, KAFKA_BROKERS: 'a:9092,b:9092' }).bus).toEqual({
+    expect(loadFeedConfig({ ...minimal, KAFKA_BROKERS: 'a:9092,b:9092' }).bus).toMatchObject({
       engine: 'kafka',
       brokers: ['a:9092', 'b:9092'],
       clientId: 'feed',

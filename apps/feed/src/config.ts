@@ -3,13 +3,12 @@ import { z } from 'zod';
 import {
   envEnum,
   envInteger,
-  envList,
   envMilliseconds,
   envString,
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
-import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { eventBusConfigSchema } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { authConfigSchema } from '@corebank/platform-auth';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
@@ -53,18 +52,8 @@ export const feedConfigSchema = z.object({
   FEED_LOG_LEVEL: envEnum(['error', 'warn', 'info', 'debug'], { default: 'info' }),
 });
 
-/** Embedded (SQLite log) unless KAFKA_BROKERS is set. */
-const busSectionSchema = z
-  .object({
-    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
-    KAFKA_BROKERS: envList(z.string()).optional(),
-    KAFKA_CLIENT_ID: envString({ default: 'feed' }),
-  })
-  .transform((env): EventBusConfig =>
-    env.KAFKA_BROKERS === undefined
-      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
-      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
-  );
+/** The bus: embedded (SQLite log) unless KAFKA_BROKERS is set; see @corebank/platform-event-bus. */
+const busSectionSchema = eventBusConfigSchema({ clientId: 'feed' });
 
 type LoadedFeedConfig = ReturnType<typeof loadFeedConfig>;
 

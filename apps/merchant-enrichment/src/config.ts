@@ -2,13 +2,12 @@ import { z } from 'zod';
 
 import {
   envInteger,
-  envList,
   envMilliseconds,
   envString,
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
-import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { eventBusConfigSchema } from '@corebank/platform-event-bus';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
 import { storeConfigSchema } from '@corebank/platform-storage';
@@ -36,18 +35,8 @@ export const merchantEnrichmentConfigSchema = z.object({
   MERCHANT_ENRICHMENT_DELIVERY_ATTEMPTS_MAX: envInteger({ default: 5, min: 1, max: 50 }),
 });
 
-/** Embedded (SQLite log) unless KAFKA_BROKERS is set. */
-const busSectionSchema = z
-  .object({
-    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
-    KAFKA_BROKERS: envList(z.string()).optional(),
-    KAFKA_CLIENT_ID: envString({ default: 'merchant-enrichment' }),
-  })
-  .transform((env): EventBusConfig =>
-    env.KAFKA_BROKERS === undefined
-      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
-      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
-  );
+/** The bus: embedded (SQLite log) unless KAFKA_BROKERS is set; see @corebank/platform-event-bus. */
+const busSectionSchema = eventBusConfigSchema({ clientId: 'merchant-enrichment' });
 
 type LoadedMerchantEnrichmentConfig = ReturnType<typeof loadMerchantEnrichmentConfig>;
 

@@ -12,7 +12,7 @@ import {
   type EnvRecord,
   loadConfigSections,
 } from '@corebank/platform-config';
-import type { EventBusConfig } from '@corebank/platform-event-bus';
+import { eventBusConfigSchema } from '@corebank/platform-event-bus';
 import { authConfigSchema } from '@corebank/platform-auth';
 import { idsConfigSchema } from '@corebank/platform-ids';
 import { observabilityConfigSchema } from '@corebank/platform-observability';
@@ -230,18 +230,8 @@ const locksSectionSchema = z
     return { engine: 'etcd', endpoints: [...env.ETCD_ENDPOINTS], prefix: env.LOCKS_ETCD_PREFIX };
   });
 
-/** Embedded (SQLite log) unless KAFKA_BROKERS is set. */
-const busSectionSchema = z
-  .object({
-    EVENT_BUS_PATH: envString({ default: 'data/event-bus.db' }),
-    KAFKA_BROKERS: envList(z.string()).optional(),
-    KAFKA_CLIENT_ID: envString({ default: 'notifications' }),
-  })
-  .transform((env): EventBusConfig =>
-    env.KAFKA_BROKERS === undefined
-      ? { engine: 'embedded', path: env.EVENT_BUS_PATH }
-      : { engine: 'kafka', brokers: [...env.KAFKA_BROKERS], clientId: env.KAFKA_CLIENT_ID },
-  );
+/** The bus: embedded (SQLite log) unless KAFKA_BROKERS is set; see @corebank/platform-event-bus. */
+const busSectionSchema = eventBusConfigSchema({ clientId: 'notifications' });
 
 type LoadedNotificationsConfig = ReturnType<typeof loadNotificationsConfig>;
 

@@ -5,3 +5,4 @@ export * from './embedded';
 export * from './kafka';
 export * from './create-event-bus';
 export * from './event-bus.module';
+export * from './event-bus-config';
