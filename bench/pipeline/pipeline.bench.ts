@@ -7,6 +7,7 @@
  */
 import 'reflect-metadata';
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { type Consumer, Kafka, logLevel } from 'kafkajs';
 
 import { authorizationCardsV1 } from '@corebank/contracts-proto';
 import { TRANSACTION_TOPICS } from '@corebank/domain-transaction-events';
+import { issueToken } from '@corebank/platform-auth';
 import { createRpcClient } from '@corebank/platform-rpc';
 import { type KafkaMockCluster, startKafkaMock } from '@corebank/testing-engines';
 
@@ -215,10 +217,29 @@ function cardsClient(bank: BankEndpoints) {
  * Accounts for the payments: the bank's demo account plus ACCOUNT_COUNT - 1 opened through
  * CardService, each funded and with an equal share of CARD_COUNT cards, so neither one card's
  * lock nor one account's bus partition (every consumer handles one account's events in order)
- * carries all the load. The bank issues a bearer token for its demo customer only (per-start
- * secret, not exported), so only the demo account is observed (SSE stream, APNs device); the
- * others load the same pipeline and are not measured.
+ * carries all the load. The bank verifies customer tokens with BANK_CUSTOMER_TOKEN_SECRET, which
+ * this bench sets, so it signs a token for every account and observes them all (SSE stream, APNs
+ * device).
  */
+/** The bank verifies customer bearer tokens with this key (BANK_CUSTOMER_TOKEN_SECRET). */
+const CUSTOMER_TOKEN_SECRET = randomBytes(32).toString('base64url');
+const CUSTOMER_TOKEN_TTL_SECONDS = 3600;
+
+function customerTokenFor(accountId: string): string {
+  return issueToken(
+    {
+      customerId: `pipeline-bench-${accountId}`,
+      accounts: [
+        { id: accountId, description: 'pipeline bench account', created: new Date().toISOString() },
+      ],
+      issuer: 'corebank',
+      nowMs: Date.now(),
+      ttlSeconds: CUSTOMER_TOKEN_TTL_SECONDS,
+    },
+    { algorithm: 'HS256', secret: CUSTOMER_TOKEN_SECRET },
+  );
+}
+
 async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
   const cards = cardsClient(bank);
   try {
@@ -232,7 +253,11 @@ async function prepareCustomers(bank: BankEndpoints): Promise<BenchCustomer[]> {
         currencyCode: 'GBP',
         customerReference: `pipeline-bench-${runId}-${index}`,
       });
-      customers.push({ accountId: account.accountId, bearerToken: undefined, cardTokens: [] });
+      customers.push({
+        accountId: account.accountId,
+        bearerToken: customerTokenFor(account.accountId),
+        cardTokens: [],
+      });
     }
     for (const [index, customer] of customers.entries()) {
       await cards.call('fundAccount', {
@@ -671,6 +696,7 @@ function bankEnvironment(
     // The public router (one port for the customer APIs) where the bank has one.
     BANK_PUBLIC_PORT: '0',
     BANK_SOAP_DEADLINE_BUDGET_MS: DEADLINE_BUDGET_MS,
+    BANK_CUSTOMER_TOKEN_SECRET: CUSTOMER_TOKEN_SECRET,
     LOG_LEVEL: 'warn',
     BANK_BUS_ENGINE: engine,
     ...(kafka === undefined
@@ -800,7 +826,7 @@ async function runEngine(engine: BusEngine): Promise<TableRows> {
 async function main(): Promise<void> {
   process.stdout.write(
     `pipeline bench: buses ${BUS_ENGINES.join(',')}, rates ${RATES.join(',')}/s, ` +
-      `${SECONDS_PER_CASE} s per case, ${ACCOUNT_COUNT} accounts (1 observed), ${CARD_COUNT} cards, ` +
+      `${SECONDS_PER_CASE} s per case, ${ACCOUNT_COUNT} accounts (all observed), ${CARD_COUNT} cards, ` +
       `SOAP budget ${DEADLINE_BUDGET_MS} ms\n`,
   );
   const rows: TableRows = { cases: [], hops: [] };
