@@ -68,6 +68,7 @@ describe('rpc observers', () => {
       );
     }
     expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      ['debug', 'rpc server call answered'],
       ['error', 'rpc server call failed unexpectedly'],
       ['debug', 'rpc server call answered with an error'],
       ['warn', 'rpc server call degraded'],
