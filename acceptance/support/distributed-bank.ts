@@ -114,6 +114,10 @@ export class DistributedBank implements BankUnderTest {
 
       const engines: Record<string, string> = {
         KAFKA_BROKERS: kafka.bootstrapServers,
+        // The mock's group coordinator holds a rebalance for `session - 1 s`: a killed consumer's
+        // replacement rejoins in seconds instead of half a minute.
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
         ETCD_ENDPOINTS: etcd.endpoint,
         LOG_LEVEL: 'warn',
       };
