@@ -35,6 +35,7 @@ import {
   HealthRegistry,
   LOGGER,
   type Logger,
+  tracedEventHandler,
 } from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
@@ -50,7 +51,6 @@ import { FEED_CONFIG, type FeedConfig } from './config';
 import { ACCOUNT_BALANCES, type AccountBalances } from './ports/account-balances.port';
 import { FEED_ITEM_STORE, type FeedItemStore } from './ports/feed-item-store.port';
 import { enrichedTransactionsHandler } from './transport/bus/enriched-transactions.consumer';
-import { tracedEventHandler } from './transport/bus/traced-event-handler';
 import { FeedMetrics } from './transport/feed-metrics';
 import { FeedHttpServer } from './transport/http/feed-http-server';
 import { OpsHttpServer } from './transport/http/ops-http-server';

@@ -32,6 +32,7 @@ import {
   ObservabilityModule,
   type ObservabilityModuleOptions,
   observabilityOptions,
+  tracedEventHandler,
 } from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
@@ -45,7 +46,6 @@ import { EnrichTransactionUseCase } from './application/enrich-transaction/enric
 import { MERCHANT_ENRICHMENT_CONFIG, type MerchantEnrichmentConfig } from './config';
 import { MERCHANT_STORE, type MerchantStore } from './ports/merchant-store.port';
 import { authorizationTransactionsHandler } from './transport/bus/authorization-transactions.consumer';
-import { tracedEventHandler } from './transport/bus/traced-event-handler';
 
 /** Options for running in-process next to other services (the `bank` app, tests). */
 export interface MerchantEnrichmentOverrides {

@@ -40,6 +40,7 @@ import {
   ObservabilityModule,
   type ObservabilityModuleOptions,
   observabilityOptions,
+  tracedEventHandler,
 } from '@corebank/platform-observability';
 import { createStore, STORE, type Store } from '@corebank/platform-storage';
 
@@ -60,7 +61,6 @@ import { NOTIFICATIONS_CONFIG, type NotificationsConfig } from './config';
 import { DELIVERY_PROVIDER, type DeliveryProvider } from './ports/delivery-provider.port';
 import { NOTIFICATION_STORE, type NotificationStore } from './ports/notification-store.port';
 import { feedItemsHandler } from './transport/bus/feed-items.consumer';
-import { tracedEventHandler } from './transport/bus/traced-event-handler';
 import { RegistrationHttpHandler } from './transport/http/registration.http-handler';
 
 /** Options for running in-process next to other services (the `bank` app, tests). */

@@ -13,3 +13,4 @@ export * from './tracing/trace-headers';
 export * from './tracing/trace-timeline-handler';
 export * from './tracing/tracing';
 export * from './tracing/with-span';
+export * from './tracing/traced-event-handler';

@@ -1,24 +1,19 @@
 import { Writable } from 'node:stream';
 
-import type { DeliveryContext, EventEnvelope } from '@corebank/platform-event-bus';
-import { createLogger, initTracing, type Tracing } from '@corebank/platform-observability';
-
-import { tracedEventHandler } from './traced-event-handler';
+import { createLogger } from '../logging/logger';
+import {
+  type TraceableDelivery,
+  type TraceableEvent,
+  tracedEventHandler,
+} from './traced-event-handler';
+import { initTracing, type Tracing } from './tracing';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN_ID = '00f067aa0ba902b7';
-const delivery: DeliveryContext = { topic: 'a.topic.v1', partition: 0, offset: '7', attempt: 1 };
+const delivery: TraceableDelivery = { topic: 'a.topic.v1', attempt: 1 };
 
-function event(traceparent: string | undefined): EventEnvelope {
-  return {
-    id: '101',
-    type: 'a.thing.happened.v1',
-    version: 1,
-    occurredAt: '2026-11-22T03:00:00.000Z',
-    key: 'acc_1',
-    ...(traceparent === undefined ? {} : { traceparent }),
-    data: {},
-  };
+function event(traceparent: string | undefined): TraceableEvent {
+  return { id: '101', ...(traceparent === undefined ? {} : { traceparent }) };
 }
 
 function capturedLogger() {
