@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-
 import { z } from 'zod';
 
-import type { bootstrap as bootstrapNotifications } from '@corebank/notifications-service';
+import { apnsSectionSchema, fcmSectionSchema } from '@corebank/notifications-service';
 import {
   envEnum,
   envInteger,
@@ -119,136 +117,6 @@ export type BankBusSettings =
       readonly kafka: Omit<KafkaEventBusConfigInput, 'clientId'>;
     };
 
-type NotificationsBootstrapConfig = Parameters<typeof bootstrapNotifications>[0];
-type ApnsSettings = NonNullable<NotificationsBootstrapConfig['apns']>;
-type FcmSettings = NonNullable<NotificationsBootstrapConfig['fcm']>;
-
-/** Apple: a provider token lives at most 60 minutes and may be refreshed at most every 20. */
-const APNS_TOKEN_REFRESH_MIN_MS = 20 * 60_000;
-const APNS_TOKEN_REFRESH_MAX_MS = 59 * 60_000;
-
-function readTextFile(path: string, context: z.RefinementCtx, variable: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    context.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: [variable],
-      message: `cannot read ${path}: ${String(error)}`,
-    });
-    return z.NEVER;
-  }
-}
-
-/**
- * APNs for the bank's notifications, with the variables (and meaning) of apps/notifications'
- * config: on when APNS_ORIGIN is set, e.g. at a local test server with APNS_CA_PATH. Off by
- * default: a laptop has no push credentials, and webhooks still go out.
- */
-const bankApnsSectionSchema = z
-  .object({
-    APNS_ORIGIN: envString().optional(),
-    APNS_KEY_PATH: envString().optional(),
-    APNS_KEY_ID: envString().optional(),
-    APNS_TEAM_ID: envString().optional(),
-    APNS_TOPIC: envString().optional(),
-    APNS_CA_PATH: envString().optional(),
-    APNS_TOKEN_REFRESH_AFTER_MS: envMilliseconds({
-      default: 50 * 60_000,
-      min: APNS_TOKEN_REFRESH_MIN_MS,
-      max: APNS_TOKEN_REFRESH_MAX_MS,
-    }),
-    NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
-  })
-  .transform((env, context): ApnsSettings | undefined => {
-    if (env.APNS_ORIGIN === undefined) {
-      return undefined;
-    }
-    const { APNS_KEY_PATH: keyPath, APNS_KEY_ID: keyId, APNS_TEAM_ID: teamId } = env;
-    const topic = env.APNS_TOPIC;
-    if (
-      keyPath === undefined ||
-      keyId === undefined ||
-      teamId === undefined ||
-      topic === undefined
-    ) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['APNS_KEY_PATH'],
-        message:
-          'APNS_KEY_PATH, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are required with APNS_ORIGIN',
-      });
-      return z.NEVER;
-    }
-    const settings: ApnsSettings = {
-      origin: env.APNS_ORIGIN,
-      signingKeyPem: readTextFile(keyPath, context, 'APNS_KEY_PATH'),
-      keyId,
-      teamId,
-      topic,
-      tokenRefreshAfterMs: env.APNS_TOKEN_REFRESH_AFTER_MS,
-      requestTimeoutMs: env.NOTIFICATIONS_PROVIDER_TIMEOUT_MS,
-    };
-    return env.APNS_CA_PATH === undefined
-      ? settings
-      : { ...settings, caPem: readTextFile(env.APNS_CA_PATH, context, 'APNS_CA_PATH') };
-  });
-
-const serviceAccountFileSchema = z.object({
-  project_id: z.string().min(1),
-  client_email: z.string().email(),
-  private_key: z.string().min(64),
-  token_uri: z.string().url().optional(),
-});
-
-/** FCM, as in apps/notifications: on when FCM_SERVICE_ACCOUNT_PATH names a service-account key. */
-const bankFcmSectionSchema = z
-  .object({
-    FCM_SERVICE_ACCOUNT_PATH: envString().optional(),
-    FCM_TOKEN_URL: envString().optional(),
-    FCM_API_ORIGIN: envString({ default: 'https://fcm.googleapis.com' }),
-    NOTIFICATIONS_PROVIDER_TIMEOUT_MS: envMilliseconds({ default: 5_000, min: 1, max: 60_000 }),
-  })
-  .transform((env, context): FcmSettings | undefined => {
-    if (env.FCM_SERVICE_ACCOUNT_PATH === undefined) {
-      return undefined;
-    }
-    const text = readTextFile(env.FCM_SERVICE_ACCOUNT_PATH, context, 'FCM_SERVICE_ACCOUNT_PATH');
-    let parsed: z.SafeParseReturnType<unknown, z.infer<typeof serviceAccountFileSchema>>;
-    try {
-      parsed = serviceAccountFileSchema.safeParse(JSON.parse(text));
-    } catch {
-      parsed = serviceAccountFileSchema.safeParse(undefined);
-    }
-    if (!parsed.success) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['FCM_SERVICE_ACCOUNT_PATH'],
-        message: 'not a service-account JSON key (project_id, client_email, private_key)',
-      });
-      return z.NEVER;
-    }
-    const tokenUrl = env.FCM_TOKEN_URL ?? parsed.data.token_uri;
-    if (tokenUrl === undefined) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['FCM_TOKEN_URL'],
-        message: 'required when the key file has no token_uri',
-      });
-      return z.NEVER;
-    }
-    return {
-      serviceAccount: {
-        projectId: parsed.data.project_id,
-        clientEmail: parsed.data.client_email,
-        privateKeyPem: parsed.data.private_key,
-      },
-      tokenUrl,
-      apiOrigin: env.FCM_API_ORIGIN,
-      requestTimeoutMs: env.NOTIFICATIONS_PROVIDER_TIMEOUT_MS,
-    };
-  });
-
 export type BankConfig = ReturnType<typeof loadBankConfig>;
 
 /**
@@ -261,8 +129,8 @@ export function loadBankConfig(env: EnvRecord = process.env) {
     {
       bank: bankConfigSchema,
       bus: bankBusSectionSchema,
-      apns: bankApnsSectionSchema,
-      fcm: bankFcmSectionSchema,
+      apns: apnsSectionSchema,
+      fcm: fcmSectionSchema,
       // LOG_LEVEL, OTEL_* and TRACE_RECORDER_*: one tracing and one log level for the process.
       observability: observabilityConfigSchema,
     },

@@ -66,7 +66,7 @@ export const notificationsConfigSchema = z.object({
 });
 
 /** APNs is on when APNS_ORIGIN is set; then the key, ids and topic are required. */
-const apnsSectionSchema = z
+export const apnsSectionSchema = z
   .object({
     APNS_ORIGIN: envString().optional(),
     APNS_KEY_PATH: envString().optional(),
@@ -127,7 +127,7 @@ const serviceAccountFileSchema = z.object({
 });
 
 /** FCM is on when FCM_SERVICE_ACCOUNT_PATH names a service-account JSON key file. */
-const fcmSectionSchema = z
+export const fcmSectionSchema = z
   .object({
     FCM_SERVICE_ACCOUNT_PATH: envString().optional(),
     FCM_TOKEN_URL: envString().optional(),

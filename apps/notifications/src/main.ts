@@ -5,6 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule, type NotificationsOverrides, RegistrationHttpServer } from './app.module';
 import { loadNotificationsConfig, type NotificationsConfig } from './config';
 
+/** The push provider sections, so a host (the bank) reads APNS_* and FCM_* exactly as this app does. */
+export { apnsSectionSchema, fcmSectionSchema } from './config';
+
 export interface RunningNotifications {
   /** The registration API's bound port (useful when the config asked for port 0). */
   readonly httpPort: number;
