@@ -90,6 +90,8 @@ export class CardPathServices {
           ID_WORKER_ID: '2',
           AUTH_OUTBOX_RELAY_INTERVAL_MS: '10',
           AUTH_SHUTDOWN_GRACE_MS: '1000',
+          // One authorization replica: its write-through card cache is exact.
+          AUTH_CARD_CACHE_TTL_MS: '1000',
           LOG_LEVEL: logLevel,
         },
         'grpcPort',

@@ -77,6 +77,8 @@ async function startAuthorization(
         ID_WORKER_SOURCE: 'config',
         ID_WORKER_ID: '2',
         AUTH_SHUTDOWN_GRACE_MS: '1000',
+        // One authorization replica: its write-through card cache is exact.
+        AUTH_CARD_CACHE_TTL_MS: '1000',
         ...settings.authorizationEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -51,9 +51,10 @@ export const authorizationConfigSchema = z.object({
   AUTH_LATE_HOLD_RECHECK_INTERVAL_MS: envMilliseconds({ default: 1_000, min: 10, max: 600_000 }),
   /**
    * A card read is answered from memory this long; this replica's own card changes are seen at
-   * once, another replica's after at most this long. 0 reads the store every time.
+   * once, another replica's after at most this long. 0 (the default) reads the store every time,
+   * so a freeze is exact across replicas; a single replica (the bank) can set more safely.
    */
-  AUTH_CARD_CACHE_TTL_MS: envMilliseconds({ default: 1_000, min: 0, max: 60_000 }),
+  AUTH_CARD_CACHE_TTL_MS: envMilliseconds({ default: 0, min: 0, max: 60_000 }),
   /** Cards and accounts kept in memory (each); the oldest is dropped first. */
   AUTH_CACHE_ENTRIES_MAX: envInteger({ default: 100_000, min: 1, max: 10_000_000 }),
   AUTH_SHUTDOWN_GRACE_MS: envMilliseconds({ default: 5_000, min: 0, max: 60_000 }),

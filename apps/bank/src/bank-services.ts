@@ -190,6 +190,7 @@ const authorization: BankServiceDefinition = {
           AUTH_OUTBOX_RELAY_ROUNDS_MAX: 20,
           AUTH_RECORD_RETENTION_SECONDS: 7_776_000,
           // One authorization in the bank: its own card changes are seen at once anyway.
+          // One process, one replica: write-through keeps the card cache exact.
           AUTH_CARD_CACHE_TTL_MS: 1_000,
           AUTH_CACHE_ENTRIES_MAX: 100_000,
           AUTH_LATE_HOLD_RECHECK_DELAY_MS: 10_000,
