@@ -17,7 +17,12 @@ import {
   PURCHASE_AUTHORIZATION_FIELDS,
 } from '../support/get-transaction-envelope';
 import { parseGetTransactionReply } from '../support/soap-reply';
-import { type BankChild, BANK_READY_TIMEOUT_MS, startBankChild } from './support/bank-child';
+import {
+  BANK_READY_TIMEOUT_MS,
+  type RunningBankProcess,
+  startBankProcess,
+  stopBankProcess,
+} from '../../apps/bank/src/testing/bank-process';
 import { openSse, type SseReader } from './support/sse-reader';
 
 /**
@@ -136,7 +141,7 @@ async function getJson(url: string, token: string): Promise<Record<string, unkno
 }
 
 interface PipelineRun {
-  readonly bank: BankChild;
+  readonly bank: RunningBankProcess;
   readonly apns: ApnsTestServer;
   readonly directory: string;
   readonly cluster: KafkaMockCluster | undefined;
@@ -164,17 +169,8 @@ async function startPipeline(bus: 'embedded' | 'kafka'): Promise<PipelineRun> {
         await cluster.createTopic({ name, partitions: 3, replicationFactor: 1 });
       }
     }
-    const bank = await startBankChild({
-      BANK_DATA_DIR: join(directory, 'bank'),
-      BANK_LEDGER_GRPC_PORT: '0',
-      BANK_AUTHORIZATION_GRPC_PORT: '0',
-      BANK_SOAP_PORT: '0',
-      BANK_FEED_PORT: '0',
-      BANK_NOTIFICATIONS_PORT: '0',
-      BANK_OPS_PORT_BASE: '0',
-      BANK_PUBLIC_PORT: '0',
-      // A busy shared machine: this test checks where the payment goes, not how fast.
-      BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
+    // Free ports and a 1 s SOAP budget: this test checks where the payment goes, not how fast.
+    const bank = await startBankProcess(join(directory, 'bank'), process.env, {
       LOG_LEVEL: 'debug',
       BANK_BUS_ENGINE: bus,
       ...(cluster === undefined ? {} : { KAFKA_BROKERS: cluster.brokerAddresses.join(',') }),
@@ -198,7 +194,7 @@ async function stopPipeline(run: PipelineRun | undefined): Promise<void> {
   if (run === undefined) {
     return;
   }
-  await run.bank.stop();
+  await stopBankProcess(run.bank);
   await run.cluster?.stop();
   await run.apns.close();
   rmSync(run.directory, { recursive: true, force: true });

@@ -42,6 +42,24 @@ export interface RunningBankProcess {
   readonly ready: BankReady;
   /** Everything the bank wrote so far, stdout and stderr interleaved. */
   readonly output: () => string;
+  /** The complete lines written so far. */
+  readonly lines: () => readonly string[];
+  /** The lines that are JSON objects: the services' log lines and the ready line. */
+  readonly jsonLines: () => readonly Record<string, unknown>[];
+}
+
+function parseJsonObject(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) {
+    return undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The environment of a test bank: free ports, a generous SOAP budget on a busy machine. */
@@ -54,6 +72,7 @@ export function testBankEnvironment(dataDir: string): Record<string, string> {
     BANK_FEED_PORT: '0',
     BANK_NOTIFICATIONS_PORT: '0',
     BANK_OPS_PORT_BASE: '0',
+    BANK_PUBLIC_PORT: '0',
     // The machine runs many suites at once; the 80 ms production budget is for the benchmark.
     BANK_SOAP_DEADLINE_BUDGET_MS: '1000',
     LOG_LEVEL: 'warn',
@@ -85,11 +104,17 @@ export function startBankProcess(
         clearTimeout(timer);
         child.stdout?.off('data', onData);
         child.stdout?.on('data', (more: Buffer) => (output += more.toString('utf8')));
+        const lines = (): string[] => output.split('\n').slice(0, -1);
         resolvePromise({
           child,
           inherited,
           ready: JSON.parse(readyLine) as BankReady,
           output: () => output,
+          lines,
+          jsonLines: () =>
+            lines()
+              .map(parseJsonObject)
+              .filter((line): line is Record<string, unknown> => line !== undefined),
         });
       }
     };
