@@ -54,18 +54,11 @@ function stringRecord(value: unknown): Record<string, string> {
   );
 }
 
-/**
- * Reads the endpoints from the ready line. Older banks printed the feed and notifications only
- * inside `demoAccess` (the demo's transactions URL and the notifications API), so those are the
- * fallback when the top-level `feedUrl` / `notificationsUrl` are absent.
- */
+/** Reads the endpoints from the bank's ready line; a missing one is an error naming the line. */
 export function bankEndpointsFromReadyLine(ready: Record<string, unknown>): BankEndpoints {
   const demoAccess = stringRecord(ready['demoAccess']);
-  const transactionsUrl = demoAccess['transactions'];
-  const feedUrl =
-    stringField(ready, 'feedUrl') ??
-    (transactionsUrl === undefined ? undefined : new URL(transactionsUrl).origin);
-  const notificationsUrl = stringField(ready, 'notificationsUrl') ?? demoAccess['notificationsApi'];
+  const feedUrl = stringField(ready, 'feedUrl');
+  const notificationsUrl = stringField(ready, 'notificationsUrl');
   const soapUrl = stringField(ready, 'soapUrl');
   const cardsAddress = stringField(ready, 'cardsAddress');
   const demoAccountId = stringField(ready, 'demoAccountId');
